@@ -1,0 +1,1 @@
+"""Custom integrations (kept so the test plugin finds ours)."""

@@ -1,0 +1,262 @@
+"""Config flow: add a camera by stream URL, tested by decoding a frame; reauth, reconfigure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+import logging
+from typing import Any
+
+from homeassistant.config_entries import (
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+)
+from homeassistant.const import CONF_NAME, CONF_PASSWORD, CONF_URL, CONF_USERNAME
+from homeassistant.core import callback
+from homeassistant.helpers import selector
+import probatio as vol
+
+from .const import (
+    CONF_DETECT_FPS,
+    CONF_DETECT_URL,
+    CONF_MIN_AREA,
+    CONF_MOTION_DETECTION,
+    CONF_OFF_DELAY,
+    CONF_THRESHOLD,
+    DEFAULT_DETECT_FPS,
+    DEFAULT_MOTION_DETECTION,
+    DEFAULT_NAME,
+    DEFAULT_OFF_DELAY,
+    DOMAIN,
+)
+from .data import CamEventsConfigEntry
+from .settings import DEFAULT_DETECTOR, detect_source, main_source
+from .video.errors import StreamError, StreamErrorCode
+from .video.probe import probe
+from .video.source import InvalidSourceError, redact_url, source_kind, split_credentials
+
+_LOGGER = logging.getLogger(__name__)
+
+_TEXT = selector.TextSelector()
+_URL = selector.TextSelector(selector.TextSelectorConfig(type=selector.TextSelectorType.URL))
+_PASSWORD = selector.TextSelector(
+    selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
+)
+
+# Form errors a user can see; anything else from a probe is reported as cannot_connect.
+_FORM_ERRORS = {
+    StreamErrorCode.INVALID_AUTH: "invalid_auth",
+    StreamErrorCode.TIMEOUT: "timeout",
+    StreamErrorCode.INVALID_URL: "invalid_url",
+    StreamErrorCode.NO_VIDEO: "no_video",
+}
+
+
+def _stream_schema(defaults: Mapping[str, Any], *, with_name: bool) -> vol.Schema:
+    fields: dict[Any, Any] = {}
+    if with_name:
+        fields[vol.Required(CONF_NAME, default=defaults.get(CONF_NAME, DEFAULT_NAME))] = _TEXT
+    fields[vol.Required(CONF_URL, default=defaults.get(CONF_URL, vol.UNDEFINED))] = _URL
+    fields[
+        vol.Optional(CONF_USERNAME, description={"suggested_value": defaults.get(CONF_USERNAME)})
+    ] = _TEXT
+    fields[
+        vol.Optional(CONF_PASSWORD, description={"suggested_value": defaults.get(CONF_PASSWORD)})
+    ] = _PASSWORD
+    fields[
+        vol.Optional(
+            CONF_DETECT_URL, description={"suggested_value": defaults.get(CONF_DETECT_URL)}
+        )
+    ] = _URL
+    return vol.Schema(fields)
+
+
+def _normalise(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Move credentials out of the URLs into their own fields; raise InvalidSourceError."""
+    url, url_user, url_password = split_credentials(user_input[CONF_URL])
+    source_kind(url)
+    data: dict[str, Any] = {
+        CONF_URL: url,
+        CONF_USERNAME: user_input.get(CONF_USERNAME) or url_user or None,
+        CONF_PASSWORD: user_input.get(CONF_PASSWORD) or url_password or None,
+    }
+    if detect := (user_input.get(CONF_DETECT_URL) or "").strip():
+        detect_url, _, _ = split_credentials(detect)
+        source_kind(detect_url)
+        if detect_url != url:
+            data[CONF_DETECT_URL] = detect_url
+    return data
+
+
+class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Add a camera."""
+
+    VERSION = 1
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: CamEventsConfigEntry) -> OptionsFlow:
+        """Return the detection settings flow."""
+        return CamEventsOptionsFlow()
+
+    async def _async_test(self, data: Mapping[str, Any]) -> str | None:
+        """Decode a frame from the main stream (and the detect stream); return a form error."""
+        sources = [main_source(data)]
+        if data.get(CONF_DETECT_URL):
+            sources.append(detect_source(data))
+        for source in sources:
+            try:
+                await self.hass.async_add_executor_job(probe, source)
+            except StreamError as err:
+                _LOGGER.debug("Testing %s failed: %s", redact_url(source.url), err)
+                return _FORM_ERRORS.get(err.code, "cannot_connect")
+        return None
+
+    async def _async_validate(
+        self, user_input: dict[str, Any], errors: dict[str, str]
+    ) -> dict[str, Any] | None:
+        try:
+            data = _normalise(user_input)
+        except InvalidSourceError:
+            errors[CONF_URL] = "invalid_url"
+            return None
+        if error := await self._async_test(data):
+            errors["base"] = error
+            return None
+        return data
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Name, stream URL, credentials, optional detect stream."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                url = _normalise(user_input)[CONF_URL]
+            except InvalidSourceError:
+                errors[CONF_URL] = "invalid_url"
+            else:
+                await self.async_set_unique_id(url)
+                self._abort_if_unique_id_configured()
+                if data := await self._async_validate(user_input, errors):
+                    return self.async_create_entry(title=user_input[CONF_NAME], data=data)
+        return self.async_show_form(
+            step_id="user",
+            data_schema=_stream_schema(user_input or {}, with_name=True),
+            errors=errors,
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Start when the camera refuses its credentials."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for new credentials and test them."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {
+                **entry.data,
+                CONF_USERNAME: user_input.get(CONF_USERNAME) or None,
+                CONF_PASSWORD: user_input.get(CONF_PASSWORD) or None,
+            }
+            if error := await self._async_test(data):
+                errors["base"] = error
+            else:
+                return self.async_update_reload_and_abort(entry, data=data)
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=vol.Schema(
+                {
+                    vol.Optional(
+                        CONF_USERNAME,
+                        description={"suggested_value": entry.data.get(CONF_USERNAME)},
+                    ): _TEXT,
+                    vol.Optional(CONF_PASSWORD): _PASSWORD,
+                }
+            ),
+            description_placeholders={"name": entry.title},
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the stream URL, credentials or detect stream."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                url = _normalise(user_input)[CONF_URL]
+            except InvalidSourceError:
+                errors[CONF_URL] = "invalid_url"
+            else:
+                if url != entry.unique_id:
+                    await self.async_set_unique_id(url)
+                    self._abort_if_unique_id_configured()
+                if data := await self._async_validate(user_input, errors):
+                    return self.async_update_reload_and_abort(entry, unique_id=url, data=data)
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=_stream_schema(user_input or entry.data, with_name=False),
+            errors=errors,
+        )
+
+
+class CamEventsOptionsFlow(OptionsFlow):
+    """Detection settings, applied without restarting the stream."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Sensitivity, area, rate, off-delay, on/off."""
+        if user_input is not None:
+            return self.async_create_entry(data=user_input)
+        options = self.config_entry.options
+        schema = vol.Schema(
+            {
+                vol.Required(
+                    CONF_MOTION_DETECTION,
+                    default=options.get(CONF_MOTION_DETECTION, DEFAULT_MOTION_DETECTION),
+                ): selector.BooleanSelector(),
+                vol.Required(
+                    CONF_THRESHOLD, default=options.get(CONF_THRESHOLD, DEFAULT_DETECTOR.threshold)
+                ): selector.NumberSelector(
+                    selector.NumberSelectorConfig(
+                        min=1, max=255, step=1, mode=selector.NumberSelectorMode.SLIDER
+                    )
+                ),
+                vol.Required(
+                    CONF_MIN_AREA, default=options.get(CONF_MIN_AREA, DEFAULT_DETECTOR.min_area)
+                ): selector.NumberSelector(
+                    selector.NumberSelectorConfig(
+                        min=0.01,
+                        max=50,
+                        step=0.01,
+                        unit_of_measurement="%",
+                        mode=selector.NumberSelectorMode.BOX,
+                    )
+                ),
+                vol.Required(
+                    CONF_DETECT_FPS, default=options.get(CONF_DETECT_FPS, DEFAULT_DETECT_FPS)
+                ): selector.NumberSelector(
+                    selector.NumberSelectorConfig(
+                        min=0,
+                        max=30,
+                        step=0.5,
+                        unit_of_measurement="fps",
+                        mode=selector.NumberSelectorMode.BOX,
+                    )
+                ),
+                vol.Required(
+                    CONF_OFF_DELAY, default=options.get(CONF_OFF_DELAY, DEFAULT_OFF_DELAY)
+                ): selector.NumberSelector(
+                    selector.NumberSelectorConfig(
+                        min=0,
+                        max=3600,
+                        step=1,
+                        unit_of_measurement="s",
+                        mode=selector.NumberSelectorMode.BOX,
+                    )
+                ),
+            }
+        )
+        return self.async_show_form(step_id="init", data_schema=schema)

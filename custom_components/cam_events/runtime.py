@@ -1,0 +1,185 @@
+"""The event-loop side of one camera: stream state, motion state, listeners."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+import logging
+from typing import TYPE_CHECKING
+
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_call_later
+
+from .const import CONF_OFF_DELAY, DEFAULT_OFF_DELAY
+from .settings import detect_source, main_source, worker_settings
+from .video.detector import MotionResult
+from .video.errors import StreamError
+from .video.jpeg import SnapshotCache
+from .video.source import SourceKind, StreamSource
+from .video.stream_worker import StreamState, StreamWorker, WorkerStats
+
+if TYPE_CHECKING:
+    from .data import CamEventsConfigEntry
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class CameraRuntime:
+    """Owns a camera's stream worker and turns its reports into state entities can read."""
+
+    def __init__(self, hass: HomeAssistant, entry: CamEventsConfigEntry) -> None:
+        """Build the worker; start() runs it."""
+        self.hass = hass
+        self.entry = entry
+        self.source: StreamSource = main_source(entry.data)
+        self.settings = worker_settings(entry.options)
+        self.off_delay = float(entry.options.get(CONF_OFF_DELAY, DEFAULT_OFF_DELAY))
+        self.worker = StreamWorker(entry.title, detect_source(entry.data), self, self.settings)
+        self.state = StreamState.STOPPED
+        self.last_error: StreamError | None = None
+        self.motion = False
+        self.last_motion: MotionResult | None = None
+        self.last_motion_at: float | None = None
+        self.stats: WorkerStats | None = None
+        self.snapshots = SnapshotCache()
+        self._listeners: list[CALLBACK_TYPE] = []
+        self._off_timer: CALLBACK_TYPE | None = None
+        self._reauth_started = False
+        self._first_report: asyncio.Future[StreamState] = hass.loop.create_future()
+
+    # ---- lifecycle -------------------------------------------------------------------
+
+    @callback
+    def async_start(self) -> None:
+        """Start decoding."""
+        self.worker.start()
+
+    async def async_first_state(self, timeout: float) -> StreamState:
+        """Wait until the worker has streamed or failed for the first time."""
+        try:
+            async with asyncio.timeout(timeout):
+                return await asyncio.shield(self._first_report)
+        except TimeoutError:
+            return self.state
+
+    async def async_stop(self) -> None:
+        """Stop the worker thread and wait for it, off the event loop."""
+        self._cancel_off_timer()
+        await self.hass.async_add_executor_job(self.worker.stop)
+
+    @callback
+    def async_apply_options(self) -> None:
+        """Apply changed detection options without restarting the stream."""
+        self.settings = worker_settings(self.entry.options)
+        self.off_delay = float(self.entry.options.get(CONF_OFF_DELAY, DEFAULT_OFF_DELAY))
+        self.worker.update_settings(self.settings)
+        if not self.settings.detect:
+            self._set_motion(False)
+        self._notify()
+
+    # ---- what entities read ------------------------------------------------------------
+
+    @property
+    def available(self) -> bool:
+        """Whether the stream is delivering frames."""
+        return self.state is StreamState.STREAMING
+
+    @property
+    def detection_enabled(self) -> bool:
+        """Whether the motion detector runs."""
+        return self.settings.detect
+
+    @property
+    def has_live_stream(self) -> bool:
+        """Whether Home Assistant's stream component can play the main stream."""
+        return self.source.kind is SourceKind.RTSP
+
+    async def async_snapshot(self) -> bytes | None:
+        """JPEG of the newest decoded frame, encoded once per frame in an executor."""
+        latest = self.worker.latest_frame()
+        if latest is None:
+            return None
+        seq, frame = latest
+        return await self.hass.async_add_executor_job(self.snapshots.get, seq, frame)
+
+    @callback
+    def async_add_listener(self, update: CALLBACK_TYPE) -> Callable[[], None]:
+        """Call `update` whenever the camera's state changes; returns the remover."""
+        self._listeners.append(update)
+
+        @callback
+        def remove() -> None:
+            self._listeners.remove(update)
+
+        return remove
+
+    @callback
+    def _notify(self) -> None:
+        for update in list(self._listeners):
+            update()
+
+    # ---- worker reports (worker thread) -> event loop ------------------------------------
+
+    def on_state(self, state: StreamState, error: StreamError | None) -> None:
+        """Worker thread: hand a state change to the loop."""
+        self.hass.loop.call_soon_threadsafe(self._async_on_state, state, error)
+
+    def on_motion(self, active: bool, result: MotionResult, at: float) -> None:
+        """Worker thread: hand a motion change to the loop."""
+        self.hass.loop.call_soon_threadsafe(self._async_on_motion, active, result, at)
+
+    def on_stats(self, stats: WorkerStats) -> None:
+        """Worker thread: hand counters to the loop."""
+        self.hass.loop.call_soon_threadsafe(self._async_on_stats, stats)
+
+    @callback
+    def _async_on_state(self, state: StreamState, error: StreamError | None) -> None:
+        self.state = state
+        if error is not None:
+            self.last_error = error
+        if state is not StreamState.CONNECTING and not self._first_report.done():
+            self._first_report.set_result(state)
+        if state is StreamState.STREAMING:
+            self._reauth_started = False
+        else:
+            self._set_motion(False)
+        if state is StreamState.AUTH_FAILED and not self._reauth_started:
+            self._reauth_started = True
+            _LOGGER.warning("Camera %s refused the credentials; starting reauth", self.entry.title)
+            self.entry.async_start_reauth(self.hass)
+        self._notify()
+
+    @callback
+    def _async_on_motion(self, active: bool, result: MotionResult, at: float) -> None:
+        if active:
+            if not self.settings.detect or not self.available:
+                return
+            self.last_motion = result
+            self.last_motion_at = at
+            self._set_motion(True)
+            self._notify()
+        elif self.motion:
+            self._cancel_off_timer()
+            self._off_timer = async_call_later(self.hass, self.off_delay, self._async_off_delay)
+
+    @callback
+    def _async_off_delay(self, _now: object) -> None:
+        self._off_timer = None
+        self._set_motion(False)
+        self._notify()
+
+    @callback
+    def _async_on_stats(self, stats: WorkerStats) -> None:
+        self.stats = stats
+        self._notify()
+
+    @callback
+    def _set_motion(self, on: bool) -> None:
+        self._cancel_off_timer()
+        self.motion = on
+
+    @callback
+    def _cancel_off_timer(self) -> None:
+        if self._off_timer is not None:
+            self._off_timer()
+            self._off_timer = None

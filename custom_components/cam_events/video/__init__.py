@@ -1,0 +1,1 @@
+"""Video pipeline: PyAV stream decoding, motion detection and snapshots (no Home Assistant)."""

@@ -1,0 +1,62 @@
+"""Turn what PyAV raises into the few reasons a user can act on."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+import errno
+
+import av
+
+
+class StreamErrorCode(StrEnum):
+    """Why a stream could not be opened or read."""
+
+    CANNOT_CONNECT = "cannot_connect"
+    INVALID_AUTH = "invalid_auth"
+    TIMEOUT = "timeout"
+    INVALID_URL = "invalid_url"
+    NO_VIDEO = "no_video"
+    ENDED = "ended"
+
+
+class StreamError(Exception):
+    """A stream failure with a code and a short description free of credentials."""
+
+    def __init__(self, code: StreamErrorCode, detail: str = "") -> None:
+        """Keep the code and detail."""
+        super().__init__(f"{code}: {detail}" if detail else str(code))
+        self.code = code
+        self.detail = detail
+
+
+def classify(err: BaseException) -> StreamError:
+    """Map an exception from PyAV (or the socket layer) to a StreamError."""
+    if isinstance(err, StreamError):
+        return err
+    if isinstance(err, (av.error.HTTPUnauthorizedError, av.error.HTTPForbiddenError)):
+        return StreamError(StreamErrorCode.INVALID_AUTH, "the camera refused the credentials")
+    text = str(getattr(err, "strerror", "") or err)
+    if "401" in text or "Unauthorized" in text or "403" in text:
+        return StreamError(StreamErrorCode.INVALID_AUTH, "the camera refused the credentials")
+    err_no = getattr(err, "errno", None)
+    if isinstance(err, (TimeoutError, av.error.ExitError)) or err_no in (
+        errno.ETIMEDOUT,
+        errno.EAGAIN,
+    ):
+        return StreamError(StreamErrorCode.TIMEOUT, "no answer within the timeout")
+    if (
+        isinstance(
+            err, (av.error.ProtocolNotFoundError, av.error.DemuxerNotFoundError, FileNotFoundError)
+        )
+        or err_no == errno.ENOENT
+    ):
+        return StreamError(StreamErrorCode.INVALID_URL, _short(text))
+    if isinstance(err, (av.error.InvalidDataError, av.error.HTTPNotFoundError)):
+        return StreamError(StreamErrorCode.CANNOT_CONNECT, _short(text))
+    return StreamError(StreamErrorCode.CANNOT_CONNECT, _short(text))
+
+
+def _short(text: str) -> str:
+    """Keep the reason, drop any path or URL FFmpeg appended (it may carry credentials)."""
+    reason = text.split(": '", 1)[0].split(': "', 1)[0]
+    return reason[:200]

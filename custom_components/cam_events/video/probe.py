@@ -1,0 +1,48 @@
+"""Open a stream and decode one frame: the connection test of the config flow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import time
+
+import av
+
+from .errors import StreamError, StreamErrorCode, classify
+from .source import InvalidSourceError, StreamSource
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeResult:
+    """What the first decoded frame told us."""
+
+    width: int
+    height: int
+    codec: str
+
+
+def probe(source: StreamSource) -> ProbeResult:
+    """Decode one frame within the source's timeouts or raise StreamError (blocking)."""
+    try:
+        _ = source.kind
+    except InvalidSourceError as err:
+        raise StreamError(StreamErrorCode.INVALID_URL, str(err)) from err
+    started = time.monotonic()
+    try:
+        with av.open(
+            source.open_url(),
+            mode="r",
+            options=source.av_options(),
+            timeout=(source.open_timeout, source.read_timeout),
+        ) as container:
+            if not container.streams.video:
+                raise StreamError(StreamErrorCode.NO_VIDEO, "the source has no video")
+            stream = container.streams.video[0]
+            for frame in container.decode(stream):
+                return ProbeResult(frame.width, frame.height, stream.codec_context.name)
+    except StreamError:
+        raise
+    except Exception as err:
+        if time.monotonic() - started >= source.open_timeout * 0.9:
+            raise StreamError(StreamErrorCode.TIMEOUT, "no frame within the timeout") from err
+        raise classify(err) from err
+    raise StreamError(StreamErrorCode.NO_VIDEO, "the stream ended before a frame was decoded")

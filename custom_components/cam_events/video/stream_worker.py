@@ -1,0 +1,277 @@
+"""One thread per stream: open with PyAV, decode, detect motion, reconnect, report.
+
+Nothing here touches Home Assistant. The worker reports through a listener whose methods are
+called from the worker thread; the Home Assistant side hands them to its event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING, Protocol
+
+import av
+
+from .detector import DetectorSettings, MotionDetector, MotionResult, luma_plane
+from .errors import StreamError, StreamErrorCode, classify
+from .source import SourceKind, StreamSource, redact_url
+
+if TYPE_CHECKING:
+    from av.container import InputContainer
+    from av.video.frame import VideoFrame
+
+_LOGGER = logging.getLogger(__name__)
+
+BACKOFF_INITIAL = 1.0
+BACKOFF_MAX = 30.0
+GOOD_RUN = 10.0
+STATS_INTERVAL = 5.0
+JOIN_TIMEOUT = 5.0
+
+
+class StreamState(StrEnum):
+    """Where a stream stands."""
+
+    CONNECTING = "connecting"
+    STREAMING = "streaming"
+    RECONNECTING = "reconnecting"
+    AUTH_FAILED = "auth_failed"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerSettings:
+    """What the worker does with the frames it decodes."""
+
+    detect: bool = True
+    detector: DetectorSettings = field(default_factory=DetectorSettings)
+    detect_fps: float = 0.0  # 0 = every decoded frame
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerStats:
+    """Counters over the last stats interval."""
+
+    decode_fps: float
+    detect_fps: float
+    width: int
+    height: int
+    codec: str
+
+
+class WorkerListener(Protocol):
+    """Receives reports from the worker thread (called on that thread)."""
+
+    def on_state(self, state: StreamState, error: StreamError | None) -> None:
+        """Report a changed stream state."""
+
+    def on_motion(self, active: bool, result: MotionResult, at: float) -> None:
+        """Report that motion started (active) or that frames show no motion any more."""
+
+    def on_stats(self, stats: WorkerStats) -> None:
+        """Report periodic counters."""
+
+
+class StreamWorker:
+    """Decodes one stream in its own thread and runs the motion detector on it."""
+
+    def __init__(
+        self,
+        name: str,
+        source: StreamSource,
+        listener: WorkerListener,
+        settings: WorkerSettings | None = None,
+    ) -> None:
+        """Prepare; nothing runs before start()."""
+        self.name = name
+        self.source = source
+        self._listener = listener
+        self._settings = settings or WorkerSettings()
+        self._detector = MotionDetector(self._settings.detector)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._state = StreamState.STOPPED
+        self._motion = False
+        self._latest: tuple[int, VideoFrame] | None = None
+        self._seq = 0
+        self._settings_changed = False
+
+    # ---- control (any thread) ------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the thread."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(
+            target=self._run, name=f"cam_events_{self.name}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self, timeout: float = JOIN_TIMEOUT) -> None:
+        """Ask the thread to stop and wait for it (blocking: call it in an executor)."""
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+            if thread.is_alive():
+                _LOGGER.warning("Stream worker %s did not stop within %.0f s", self.name, timeout)
+
+    @property
+    def running(self) -> bool:
+        """Whether the thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def state(self) -> StreamState:
+        """The current stream state."""
+        return self._state
+
+    @property
+    def settings(self) -> WorkerSettings:
+        """The current settings."""
+        return self._settings
+
+    def update_settings(self, settings: WorkerSettings) -> None:
+        """Apply new settings; the worker picks them up at the next frame."""
+        self._settings = settings
+        self._settings_changed = True
+
+    def latest_frame(self) -> tuple[int, VideoFrame] | None:
+        """Return the newest decoded frame and its sequence number."""
+        return self._latest
+
+    # ---- the thread ----------------------------------------------------------------------
+
+    def _set_state(self, state: StreamState, error: StreamError | None = None) -> None:
+        if state is self._state and error is None:
+            return
+        self._state = state
+        self._listener.on_state(state, error)
+
+    def _run(self) -> None:
+        backoff = BACKOFF_INITIAL
+        self._set_state(StreamState.CONNECTING)
+        while not self._stop.is_set():
+            started = time.monotonic()
+            error: StreamError | None = None
+            try:
+                self._stream_once()
+            except Exception as err:  # noqa: BLE001 - every failure means: reconnect later
+                error = classify(err)
+            if self._stop.is_set():
+                break
+            if error is None:
+                if self.source.kind is SourceKind.FILE and self._seq > 0:
+                    # A local file loops: start again at once.
+                    continue
+                error = StreamError(StreamErrorCode.ENDED, "the stream ended")
+            self._end_motion()
+            self._latest = None
+            if time.monotonic() - started >= GOOD_RUN:
+                backoff = BACKOFF_INITIAL
+            if error.code is StreamErrorCode.INVALID_AUTH:
+                self._set_state(StreamState.AUTH_FAILED, error)
+                delay = BACKOFF_MAX
+            else:
+                self._set_state(StreamState.RECONNECTING, error)
+                delay = backoff
+            _LOGGER.debug(
+                "Stream %s (%s) lost: %s; retrying in %.1f s",
+                self.name,
+                redact_url(self.source.url),
+                error,
+                delay,
+            )
+            self._stop.wait(delay)
+            backoff = min(backoff * 2, BACKOFF_MAX)
+        self._end_motion()
+        self._latest = None
+        self._set_state(StreamState.STOPPED)
+
+    def _open(self) -> InputContainer:
+        return av.open(
+            self.source.open_url(),
+            mode="r",
+            options=self.source.av_options(),
+            timeout=(self.source.open_timeout, self.source.read_timeout),
+        )
+
+    def _stream_once(self) -> None:
+        with self._open() as container:
+            if not container.streams.video:
+                raise StreamError(StreamErrorCode.NO_VIDEO, "the source has no video")
+            stream = container.streams.video[0]
+            stream.thread_type = "NONE"
+            codec = stream.codec_context.name
+            self._detector.reset()
+            for frame in self._frames(container, stream):
+                if self._stop.is_set():
+                    return
+                self._seq += 1
+                self._latest = (self._seq, frame)
+                if self._state is not StreamState.STREAMING:
+                    self._set_state(StreamState.STREAMING)
+                self._handle(frame, codec)
+
+    def _frames(self, container: InputContainer, stream: av.VideoStream) -> Iterator[VideoFrame]:
+        """Decode frames; a file is paced to real time so it behaves like a camera."""
+        pace = self.source.kind is SourceKind.FILE
+        base_pts: float | None = None
+        base_wall = 0.0
+        for frame in container.decode(stream):
+            if pace and frame.time is not None:
+                if base_pts is None:
+                    base_pts, base_wall = frame.time, time.monotonic()
+                delay = base_wall + (frame.time - base_pts) - time.monotonic()
+                if delay > 0 and self._stop.wait(delay):
+                    return
+            yield frame
+
+    _stats_start = 0.0
+    _decoded = 0
+    _detected = 0
+    _last_detect = 0.0
+
+    def _handle(self, frame: VideoFrame, codec: str) -> None:
+        now = time.monotonic()
+        self._decoded += 1
+        settings = self._settings
+        if self._settings_changed:
+            self._settings_changed = False
+            self._detector.update_settings(settings.detector)
+        if settings.detect:
+            interval = 1.0 / settings.detect_fps if settings.detect_fps > 0 else 0.0
+            if now - self._last_detect >= interval:
+                self._last_detect = now
+                self._detected += 1
+                result = self._detector.process(luma_plane(frame))
+                if result.motion != self._motion:
+                    self._motion = result.motion
+                    self._listener.on_motion(result.motion, result, time.time())
+        else:
+            self._end_motion()
+        if now - self._stats_start >= STATS_INTERVAL:
+            elapsed = now - self._stats_start if self._stats_start else 0.0
+            if elapsed:
+                self._listener.on_stats(
+                    WorkerStats(
+                        decode_fps=round(self._decoded / elapsed, 2),
+                        detect_fps=round(self._detected / elapsed, 2),
+                        width=frame.width,
+                        height=frame.height,
+                        codec=codec,
+                    )
+                )
+            self._stats_start, self._decoded, self._detected = now, 0, 0
+
+    def _end_motion(self) -> None:
+        if self._motion:
+            self._motion = False
+            self._listener.on_motion(
+                False, MotionResult(False, 0.0, None, False, False), time.time()
+            )

@@ -1,0 +1,1 @@
+"""Tools shared by the tests, the benchmarks and scripts/develop (not shipped)."""

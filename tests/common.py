@@ -1,0 +1,49 @@
+"""Helpers shared by the tests."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+import time
+from typing import Any
+
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.cam_events.const import CONF_OFF_DELAY, DOMAIN
+from homeassistant.const import CONF_URL
+from homeassistant.core import HomeAssistant
+
+
+async def wait_for(
+    predicate: Callable[[], bool], timeout: float, interval: float = 0.02
+) -> float:
+    """Wait until `predicate()` holds; return the time.time() it was first seen true."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if predicate():
+            return time.time()
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(interval)
+
+
+async def setup_camera(
+    hass: HomeAssistant,
+    url: str,
+    *,
+    title: str = "Porch",
+    data: dict[str, Any] | None = None,
+    options: dict[str, Any] | None = None,
+) -> MockConfigEntry:
+    """Add and set up a camera entry the way the config flow stores it."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=title,
+        unique_id=url,
+        data={CONF_URL: url, **(data or {})},
+        options={CONF_OFF_DELAY: 1, **(options or {})},
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry

@@ -1,0 +1,311 @@
+"""Tests for the numpy motion detector, on synthetic frames and real PyAV frames."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import av
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from custom_components.cam_events.video.detector import (
+    DetectorSettings,
+    MotionDetector,
+    MotionResult,
+    luma_plane,
+)
+
+Frame = npt.NDArray[np.uint8]
+
+H, W = 360, 640
+STEP = H // DetectorSettings().grid_height  # grid step at 360p with the default grid: 3 px
+OBJ = 40
+
+
+class Scene:
+    """A textured static background with sensor noise and optional bright squares."""
+
+    def __init__(self, height: int = H, width: int = W, sigma: float = 4.0, seed: int = 0) -> None:
+        self.rng = np.random.default_rng(seed)
+        # 8x8 px blocks of luma 20..180: texture with edges, far from clipping either way.
+        blocks = self.rng.integers(20, 181, (height // 8 + 1, width // 8 + 1))
+        self.background = blocks.repeat(8, 0).repeat(8, 1)[:height, :width].astype(np.float32)
+        self.sigma = sigma
+        self.offset = 0.0
+
+    def frame(self, *objects: tuple[int, int, int]) -> Frame:
+        """One frame; each object is (x, y, size), a square of luma 250."""
+        img = self.background + self.offset
+        img = img + self.rng.normal(0.0, self.sigma, img.shape).astype(np.float32)
+        for x, y, size in objects:
+            img[y : y + size, x : x + size] = 250.0
+        return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def settle(detector: MotionDetector, scene: Scene, frames: int = 10) -> None:
+    """Feed static frames until the detector is calibrated."""
+    for _ in range(frames):
+        result = detector.process(scene.frame())
+    assert not result.calibrating
+    assert not result.motion
+
+
+def walk(x0: int, y: int, dx: int, frames: int) -> Iterator[tuple[int, int, int]]:
+    """Positions of a 40 px square moving right by dx px per frame."""
+    for i in range(frames):
+        yield (x0 + i * dx, y, OBJ)
+
+
+def test_first_frame_calibrates_and_reset_forgets() -> None:
+    """The first frame only seeds the background; reset() starts over."""
+    scene = Scene()
+    detector = MotionDetector()
+    first = detector.process(scene.frame())
+    assert first == MotionResult(False, 0.0, None, False, True)
+    settle(detector, scene)
+    detector.reset()
+    # Even a frame with an object is only a background after reset.
+    assert detector.process(scene.frame((100, 100, OBJ))).calibrating
+
+
+def test_static_noise_gives_no_motion() -> None:
+    """Sigma 5 noise on a textured scene never counts as motion (threshold 30 = 6 sigma)."""
+    scene = Scene(sigma=5.0)
+    detector = MotionDetector()
+    results = [detector.process(scene.frame()) for _ in range(300)]
+    assert results[0].calibrating
+    assert not any(r.motion or r.lighting_change for r in results)
+    assert max(r.changed_ratio for r in results) < 0.001
+
+
+def test_moving_object_is_detected_with_bbox() -> None:
+    """A 40x40 square moving across 640x360 is motion, and the box is where the square is."""
+    scene = Scene()
+    detector = MotionDetector()
+    settle(detector, scene)
+    results = [(pos, detector.process(scene.frame(pos))) for pos in walk(100, 150, 8, 30)]
+    # Debounced by min_frames (2): the first frame is not yet reported, the rest are.
+    assert not results[0][1].motion
+    assert all(r.motion for _, r in results[1:])
+    tol = STEP / W + 1e-9, STEP / H + 1e-9
+    for (x, y, size), r in results:
+        assert r.bbox is not None
+        x0, y0, x1, y1 = r.bbox
+        # The box covers the square, to within one grid cell, and not much more:
+        # the old positions were not learnt into the background.
+        assert x / W - tol[0] <= x0 <= x / W + tol[0]
+        assert y / H - tol[1] <= y0 <= y / H + tol[1]
+        assert (x + size) / W - tol[0] <= x1 <= (x + size) / W + tol[0]
+        assert (y + size) / H - tol[1] <= y1 <= (y + size) / H + tol[1]
+        assert 0.004 < r.changed_ratio < 0.01  # ~13x13 of 120x214 cells
+
+
+def test_slow_object_is_not_absorbed_but_a_parked_one_is() -> None:
+    """An object creeping 1 px/frame stays motion; once it stops, it fades into the background."""
+    scene = Scene()
+    detector = MotionDetector(DetectorSettings(alpha=0.05))
+    settle(detector, scene)
+    creeping = [detector.process(scene.frame(pos)) for pos in walk(200, 100, 1, 60)]
+    assert all(r.motion for r in creeping[1:])
+    parked = [detector.process(scene.frame((259, 100, OBJ))) for _ in range(300)]
+    assert parked[0].motion
+    assert not parked[-1].motion
+    assert parked[-1].changed_ratio == 0.0
+
+
+def test_lighting_step_is_not_motion_and_detection_recovers() -> None:
+    """+60 luma over the whole frame is a lighting change; then a moving object is motion again."""
+    scene = Scene()
+    detector = MotionDetector()
+    settle(detector, scene)
+    scene.offset = 60.0
+    step = detector.process(scene.frame())
+    assert step.lighting_change
+    assert not step.motion
+    assert step.changed_ratio > 0.95
+    after = [detector.process(scene.frame()) for _ in range(20)]
+    assert not any(r.motion or r.lighting_change for r in after)
+    assert not after[-1].calibrating
+    moving = [detector.process(scene.frame(pos)) for pos in walk(300, 200, 8, 10)]
+    assert all(r.motion for r in moving[1:])
+
+
+def test_settling_exposure_after_lighting_change_is_not_motion() -> None:
+    """After a lighting change, a frame still changing by 5%+ keeps calibrating, not motion."""
+    scene = Scene()
+    detector = MotionDetector()
+    settle(detector, scene)
+    scene.offset = 60.0
+    assert detector.process(scene.frame()).lighting_change
+    scene.background[:, : W // 2] += 40.0  # half the picture settles later (ratio ~0.5 < 0.6)
+    settling = detector.process(scene.frame())
+    assert settling.calibrating
+    assert not settling.lighting_change
+    assert not settling.motion
+    assert 0.3 < settling.changed_ratio < 0.6
+    after = [detector.process(scene.frame()) for _ in range(5)]
+    assert not after[0].calibrating
+    assert not any(r.motion for r in after)
+
+
+def test_busy_scene_ends_calibration_after_a_bounded_number_of_frames() -> None:
+    """A scene that keeps changing does not keep the detector calibrating forever."""
+    scene = Scene()
+    detector = MotionDetector(DetectorSettings(min_frames=1))
+    # A 200x200 square moving 30 px per frame changes ~5-6% of the grid each frame.
+    results = [detector.process(scene.frame((10 + 30 * i, 100, 200))) for i in range(14)]
+    assert all(r.calibrating and not r.motion for r in results[:10])
+    assert not any(r.lighting_change for r in results)
+    assert all(r.motion and not r.calibrating for r in results[10:])
+
+
+def test_min_area_is_respected() -> None:
+    """A 6x6 px object (4 cells, 0.016%) is seen but is below the default 0.2% area."""
+    scene = Scene()
+    small = [(100 + 12 * i, 100, 6) for i in range(10)]
+    detector = MotionDetector()
+    settle(detector, scene)
+    ignored = [detector.process(scene.frame(pos)) for pos in small]
+    assert all(r.changed_ratio > 0 and r.bbox is not None for r in ignored)
+    assert not any(r.motion for r in ignored)
+    sensitive = MotionDetector(DetectorSettings(min_area=0.01))
+    settle(sensitive, scene)
+    seen = [sensitive.process(scene.frame(pos)) for pos in small]
+    assert all(r.motion for r in seen[1:])
+
+
+def test_min_frames_debounces() -> None:
+    """With min_frames=3 the first two motion frames are not reported."""
+    scene = Scene()
+    detector = MotionDetector(DetectorSettings(min_frames=3))
+    settle(detector, scene)
+    results = [detector.process(scene.frame(pos)).motion for pos in walk(100, 100, 8, 5)]
+    assert results == [False, False, True, True, True]
+
+
+def test_frame_size_change_recalibrates() -> None:
+    """A new resolution reallocates, recalibrates and then detects at the new size."""
+    detector = MotionDetector()
+    settle(detector, Scene())
+    big = Scene(720, 1280, seed=1)
+    assert detector.process(big.frame()).calibrating
+    settle(detector, big)
+    results = [detector.process(big.frame(pos)) for pos in walk(100, 300, 16, 5)]
+    # 40 px at 720p is 0.17% of the frame: below the default area, so use a larger square.
+    assert not any(r.motion for r in results)
+    results = [detector.process(big.frame((100 + 16 * i, 300, 80))) for i in range(5)]
+    assert all(r.motion for r in results[1:])
+    assert detector.process(Scene(seed=2).frame()).calibrating
+
+
+def test_padded_views_give_the_same_results() -> None:
+    """A non-contiguous view (row padding, as PyAV's line size) behaves like a dense array."""
+    scene = Scene()
+    frames = [scene.frame() for _ in range(5)] + [scene.frame(p) for p in walk(50, 50, 8, 10)]
+    dense, padded = MotionDetector(), MotionDetector()
+    buffer = np.zeros((H, W + 64), np.uint8)
+    for frame in frames:
+        buffer[:, :W] = frame
+        view = buffer[:, :W]
+        assert not view.flags.c_contiguous
+        assert dense.process(frame) == padded.process(view)
+    assert dense.process(frames[-1]).bbox is not None
+
+
+def test_update_settings_keeps_background_and_applies() -> None:
+    """New thresholds apply at once; the background survives unless the grid changes."""
+    scene = Scene()
+    detector = MotionDetector()
+    settle(detector, scene)
+    detector.update_settings(DetectorSettings(threshold=250, min_frames=1))
+    assert detector.settings.threshold == 250
+    blind = detector.process(scene.frame((100, 100, OBJ)))
+    assert not blind.calibrating
+    assert not blind.motion
+    detector.update_settings(DetectorSettings(min_frames=1))
+    assert detector.process(scene.frame((110, 100, OBJ))).motion
+    detector.update_settings(DetectorSettings(grid_height=50))  # 360 // 50 = 7 px: new grid
+    assert detector.process(scene.frame()).calibrating
+
+
+def test_bad_input_and_settings_are_rejected() -> None:
+    """Wrong arrays and out-of-range settings raise ValueError."""
+    detector = MotionDetector()
+    with pytest.raises(ValueError, match="2-D uint8"):
+        detector.process(np.zeros((H, W), np.uint16))
+    with pytest.raises(ValueError, match="2-D uint8"):
+        detector.process(np.zeros((H, W, 3), np.uint8))
+    for name, value in (
+        ("threshold", 0),
+        ("threshold", 256),
+        ("min_area", 101.0),
+        ("grid_height", 0),
+        ("alpha", 0.0),
+        ("lighting_ratio", 1.5),
+        ("min_frames", 0),
+    ):
+        with pytest.raises(ValueError, match=name):
+            DetectorSettings(**{name: value})  # type: ignore[arg-type]
+
+
+def _texture(height: int, width: int) -> Frame:
+    rng = np.random.default_rng(7)
+    return rng.integers(16, 236, (height, width), dtype=np.uint8)
+
+
+@pytest.mark.parametrize("fmt", ["yuv420p", "yuvj420p"])
+def test_luma_plane_yuv420p_is_a_zero_copy_view(fmt: str) -> None:
+    """Plane 0 of a padded yuv420p frame is returned as a view without the padding."""
+    height, width = 90, 150  # a width whose line size is padded
+    y = _texture(height, width)
+    chroma = np.full((height // 2, width), 128, np.uint8)
+    frame = av.VideoFrame.from_ndarray(np.vstack([y, chroma]), format="yuv420p")
+    if fmt != "yuv420p":
+        frame = frame.reformat(format=fmt)
+    assert frame.planes[0].line_size > width
+    luma = luma_plane(frame)
+    assert luma.shape == (height, width)
+    assert not luma.flags.owndata
+    assert not luma.flags.c_contiguous
+    if fmt == "yuv420p":
+        np.testing.assert_array_equal(luma, y)
+    else:  # limited -> full range: a monotonic stretch of the same picture
+        assert np.corrcoef(luma.ravel(), y.ravel())[0, 1] > 0.999
+
+
+def test_luma_plane_gray_and_nv12() -> None:
+    """gray and nv12 frames are read from plane 0 directly."""
+    y = _texture(64, 96)
+    gray = av.VideoFrame.from_ndarray(y, format="gray")
+    np.testing.assert_array_equal(luma_plane(gray), y)
+    assert not luma_plane(gray).flags.owndata
+    yuv = av.VideoFrame.from_ndarray(
+        np.vstack([y, np.full((32, 96), 128, np.uint8)]), format="yuv420p"
+    )
+    nv12 = yuv.reformat(format="nv12")
+    np.testing.assert_array_equal(luma_plane(nv12), y)
+
+
+def test_luma_plane_rgb_falls_back_to_gray_conversion() -> None:
+    """Non-YUV frames are converted; a grey RGB picture keeps its levels."""
+    levels = _texture(48, 80)
+    rgb = av.VideoFrame.from_ndarray(np.repeat(levels[:, :, None], 3, axis=2), format="rgb24")
+    luma = luma_plane(rgb)
+    assert luma.shape == (48, 80)
+    assert luma.dtype == np.uint8
+    assert np.abs(luma.astype(np.int16) - levels).max() <= 2
+
+
+def test_detector_runs_on_real_frames() -> None:
+    """luma_plane output of padded PyAV frames feeds the detector: static, then motion."""
+    scene = Scene(height=180, width=330)
+    detector = MotionDetector()
+    chroma = np.full((90, 330), 128, np.uint8)
+    results = []
+    for i in range(15):
+        img = scene.frame() if i < 8 else scene.frame((20 + 10 * i, 50, 30))
+        frame = av.VideoFrame.from_ndarray(np.vstack([img, chroma]), format="yuv420p")
+        results.append(detector.process(luma_plane(frame)))
+    assert not any(r.motion for r in results[:8])
+    assert all(r.motion for r in results[9:])
