@@ -7,16 +7,14 @@ from collections.abc import Callable
 import time
 from typing import Any
 
+from homeassistant.const import CONF_URL
+from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cam_events.const import CONF_OFF_DELAY, DOMAIN
-from homeassistant.const import CONF_URL
-from homeassistant.core import HomeAssistant
 
 
-async def wait_for(
-    predicate: Callable[[], bool], timeout: float, interval: float = 0.02
-) -> float:
+async def wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 0.02) -> float:
     """Wait until `predicate()` holds; return the time.time() it was first seen true."""
     deadline = time.monotonic() + timeout
     while True:

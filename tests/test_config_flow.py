@@ -7,6 +7,10 @@ from pathlib import Path
 import socket
 import threading
 
+from homeassistant.config_entries import SOURCE_USER
+from homeassistant.const import CONF_NAME, CONF_PASSWORD, CONF_URL, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 import pytest
 
 from custom_components.cam_events.const import (
@@ -18,10 +22,6 @@ from custom_components.cam_events.const import (
     CONF_THRESHOLD,
     DOMAIN,
 )
-from homeassistant.config_entries import SOURCE_USER
-from homeassistant.const import CONF_NAME, CONF_PASSWORD, CONF_URL, CONF_USERNAME
-from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
 from tests.common import setup_camera
 from tests.peers.rtsp import RtspServer
 
@@ -220,9 +220,7 @@ async def test_reconfigure_flow(
         result["flow_id"], {CONF_URL: str(tmp_path / "gone.mp4")}
     )
     assert result["errors"] == {"base": "invalid_url"}
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_URL: "nope"}
-    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_URL: "nope"})
     assert result["errors"] == {CONF_URL: "invalid_url"}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_URL: str(still_clip_path)}

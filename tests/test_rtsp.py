@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
-from custom_components.cam_events.const import DOMAIN
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+import pytest
+
+from custom_components.cam_events.const import DOMAIN
 from tests.common import setup_camera, wait_for
 from tests.peers.rtsp import RtspServer
 

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+from pathlib import Path
 import queue
 import subprocess
 import tempfile
 import threading
 import time
-from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 from urllib.parse import quote
@@ -34,7 +34,9 @@ HOST = "127.0.0.1"
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 3.0
 COMMAND_TIMEOUT = 5.0
-RESTART_RETRY_SECONDS = 8.0
+BIND_RETRY_INTERVAL = 0.2
+#: Exit status of rtsp_server.py when it cannot bind its port.
+BIND_FAILED_STATUS = 2
 
 _EOF = None  # sentinel put on the line queue when the server's stdout closes
 
@@ -42,7 +44,7 @@ _EOF = None  # sentinel put on the line queue when the server's stdout closes
 class RtspServer:
     """A real RTSP server (H.264, shared media) on 127.0.0.1 with switchable motion.
 
-    The scene is a static SMPTE colour-bar pattern; with motion on, a black square with a
+    The scene is static full-height colour bars; with motion on, a black square with a
     white border (a quarter of the frame height) sweeps back and forth across it.
     """
 
@@ -137,12 +139,30 @@ class RtspServer:
         return env
 
     def start(self) -> None:
-        """Spawn the server and wait (up to 10 s) for ``READY``.
+        """Spawn the server and wait (up to 10 s in total) for ``READY``.
 
+        With a fixed port (always the case after the first start), a port that is still
+        busy is retried until that deadline, so ``kill()`` + ``start()`` is safe.
         Raises :class:`RuntimeError` carrying the server's stderr if it does not come up.
         """
         if self.running:
             raise RuntimeError("RTSP server already running")
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            error, returncode = self._spawn(deadline)
+            if error is None:
+                self.motion = False
+                return
+            bind_failed = returncode == BIND_FAILED_STATUS and self._port != 0
+            if not bind_failed or time.monotonic() + BIND_RETRY_INTERVAL >= deadline:
+                raise RuntimeError(f"RTSP server did not become ready:\n{error}")
+            time.sleep(BIND_RETRY_INTERVAL)
+
+    def _spawn(self, deadline: float) -> tuple[str | None, int | None]:
+        """Run one server process until ``READY``.
+
+        Returns ``(None, None)`` on success, else ``(stderr, exit status)`` after cleaning up.
+        """
         self._cleanup()
         self._lines = queue.Queue()
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
@@ -162,18 +182,16 @@ class RtspServer:
             daemon=True,
         )
         self._reader.start()
-
-        deadline = time.monotonic() + START_TIMEOUT
         while True:
             line = self._next_line(deadline)
             if line is None:
                 stderr = self._stderr_text()
+                returncode = self._proc.poll()
                 self.stop()
-                raise RuntimeError(f"RTSP server did not become ready:\n{stderr}")
+                return stderr or "(no output)", returncode
             if line.startswith("READY "):
                 self._port = int(line.split()[1])
-                break
-        self.motion = False
+                return None, None
 
     def stop(self) -> None:
         """Ask the server to quit; kill it after 3 s. Joins the reader thread. Idempotent."""
@@ -214,15 +232,7 @@ class RtspServer:
     def restart(self) -> None:
         """Stop the server and start a new one on the same port (retrying while it is busy)."""
         self.stop()
-        deadline = time.monotonic() + RESTART_RETRY_SECONDS
-        while True:
-            try:
-                self.start()
-                return
-            except RuntimeError:
-                if time.monotonic() >= deadline:
-                    raise
-                time.sleep(0.2)
+        self.start()
 
     def kill(self) -> None:
         """Kill the server abruptly (SIGKILL), e.g. to simulate a camera dying mid-stream."""

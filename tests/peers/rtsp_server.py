@@ -11,7 +11,8 @@ The server binds to 127.0.0.1 only and serves one H.264 stream (RTP over UDP or
 TCP-interleaved) from a shared media factory, so every client sees the same
 pipeline and the same motion state.
 
-Scene: a static SMPTE colour-bar background. With motion on, a white-bordered
+Scene: static full-height 100% colour bars (videotestsrc ``smpte100``; plain ``smpte``
+has a noise patch and is not static). With motion on, a white-bordered
 black square (25% of the frame height) sweeps back and forth across the frame.
 With motion off the square is hidden and every frame is identical (the encoder
 runs at a constant quantizer, so even successive key frames decode identically).
@@ -48,6 +49,9 @@ gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
 
 BIND_ADDRESS = "127.0.0.1"
+#: GLib source callback results (plain bools keep type checkers happy).
+SOURCE_REMOVE = False
+SOURCE_CONTINUE = True
 ROLE = "user"
 #: Sink pads of the compositor that draw the moving object (border first, then core).
 OBJECT_PADS = ("sink_1", "sink_2")
@@ -145,11 +149,11 @@ class MotionScene:
         """GLib timeout: advance the object once per frame interval while motion is on."""
         if not self.motion:
             self._tick_source = None
-            return GLib.SOURCE_REMOVE
+            return SOURCE_REMOVE
         now = time.monotonic()
         for mixer in self._mixers:
             self._apply(mixer, now)
-        return GLib.SOURCE_CONTINUE
+        return SOURCE_CONTINUE
 
 
 def launch_description(scene: MotionScene) -> str:
@@ -264,11 +268,11 @@ class Server:
             self.quit()
         elif words:
             log(f"unknown command: {command!r}")
-        return GLib.SOURCE_REMOVE
+        return SOURCE_REMOVE
 
     def _on_signal(self) -> bool:
         self.quit()
-        return GLib.SOURCE_REMOVE
+        return SOURCE_REMOVE
 
     def quit(self) -> None:
         """Stop the main loop (idempotent)."""

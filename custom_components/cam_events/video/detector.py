@@ -2,8 +2,8 @@
 
 The frame is sampled to a small grid by integer striding of a view (no resize, no RGB, no copy
 of the full frame), compared with a running-average background kept in fixed point, and the
-changed cells are counted. About two dozen numpy calls on a ~20k-cell grid per frame; see
-``bench/detector.py`` for the cost against H.264 decoding.
+changed cells are counted: eight numpy calls on a ~20k-cell grid for a still frame, a few more
+when something changed. See ``bench/detector.py`` for the cost against H.264 decoding.
 
 Nothing here imports Home Assistant or PyAV.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 import math
+import sys
 from typing import Any, Final, Protocol
 
 import numpy as np
@@ -23,7 +24,11 @@ _FP_SHIFT: Final = 8
 """Fractional bits of the background (luma << 8)."""
 _ALPHA_SHIFT: Final = 12
 """Fractional bits of the learning rate: alpha is applied as ``(delta * a) >> 12``."""
-_ALPHA_ROUND: Final = 1 << (_ALPHA_SHIFT - 1)
+_LANE: Final = 1 if sys.byteorder == "little" else 2
+"""Byte of an int32 holding bits 8..15: a uint8 written there is the value << 8."""
+MIN_ALPHA: Final = 0.001
+"""The background has 8 fraction bits, so it stops short of the frame by up to
+``1 / (256 * alpha)`` levels: 0.4 at alpha 0.01, 3.9 at this lowest rate."""
 CALIBRATED_RATIO: Final = 0.05
 """While calibrating, a frame changing less than this fraction of the grid ends calibration."""
 MAX_CALIBRATION_FRAMES: Final = 10
@@ -64,7 +69,7 @@ class DetectorSettings:
     grid_height: int = 100
     """Detection grid height in pixels; the width follows the frame's aspect ratio."""
     alpha: float = 0.01
-    """Background learning rate per processed frame (0 < alpha <= 1)."""
+    """Background learning rate per processed frame (0.001..1)."""
     lighting_ratio: float = 0.6
     """Fraction of the grid changing at once taken as a lighting change, not motion."""
     min_frames: int = 2
@@ -78,8 +83,8 @@ class DetectorSettings:
             raise ValueError(f"min_area must be 0..100 percent, got {self.min_area}")
         if self.grid_height < 1:
             raise ValueError(f"grid_height must be >= 1, got {self.grid_height}")
-        if not 0.0 < self.alpha <= 1.0:
-            raise ValueError(f"alpha must be in (0, 1], got {self.alpha}")
+        if not MIN_ALPHA <= self.alpha <= 1.0:
+            raise ValueError(f"alpha must be {MIN_ALPHA}..1, got {self.alpha}")
         if not 0.0 < self.lighting_ratio <= 1.0:
             raise ValueError(f"lighting_ratio must be in (0, 1], got {self.lighting_ratio}")
         if self.min_frames < 1:
@@ -103,6 +108,7 @@ class MotionResult:
 
 
 _CALIBRATING: Final = MotionResult(False, 0.0, None, False, True)
+_STILL: Final = MotionResult(False, 0.0, None, False, False)
 
 
 class _Plane(Protocol):
@@ -158,6 +164,7 @@ class MotionDetector:
         "_cur",
         "_delta",
         "_diff",
+        "_lane",
         "_mask",
         "_min_cells",
         "_motion_frames",
@@ -175,6 +182,7 @@ class MotionDetector:
         self._cells = 0
         empty = np.empty((0, 0), np.int32)
         self._cur = empty
+        self._lane = np.empty((0, 0), np.uint8)
         self._bg = empty
         self._delta = empty
         self._diff = empty
@@ -213,15 +221,17 @@ class MotionDetector:
         shape = (int(luma.shape[0]), int(luma.shape[1]))
         if shape != self._shape:
             return self._start(shape, luma)
-        step = self._step
         cur, bg, delta, diff, mask = self._cur, self._bg, self._delta, self._diff, self._mask
 
-        np.copyto(cur, luma[::step, ::step])
-        np.left_shift(cur, _FP_SHIFT, out=cur)
+        np.copyto(self._lane, luma[:: self._step, :: self._step])  # cur = luma << 8
         np.subtract(cur, bg, out=delta)
         np.absolute(delta, out=diff)
         np.greater(diff, self._thr, out=mask)
         changed = int(np.count_nonzero(mask))
+        if not changed and not self._calibration_frames:
+            self._motion_frames = 0
+            self._learn(delta)
+            return _STILL
         ratio = changed / self._cells
         bbox = self._bbox(mask) if changed else None
 
@@ -234,19 +244,21 @@ class MotionDetector:
                 return MotionResult(False, ratio, bbox, False, True)
             self._calibration_frames = 0
 
-        # Learn: bg += clip(delta, ±thr) * alpha, in fixed point with rounding.
+        # Changed cells are learnt as if they differed by the threshold only.
         np.clip(delta, -self._thr, self._thr, out=delta)
-        np.multiply(delta, self._a, out=delta)
-        np.add(delta, _ALPHA_ROUND, out=delta)
-        np.right_shift(delta, _ALPHA_SHIFT, out=delta)
-        np.add(bg, delta, out=bg)
-
-        if changed and changed >= self._min_cells:
+        self._learn(delta)
+        if changed >= self._min_cells:
             self._motion_frames += 1
         else:
             self._motion_frames = 0
         motion = self._motion_frames >= self._settings.min_frames
         return MotionResult(motion, ratio, bbox, False, False)
+
+    def _learn(self, delta: npt.NDArray[np.int32]) -> None:
+        """Move the background towards the frame: ``bg += (delta * a) >> 12`` (floored)."""
+        np.multiply(delta, self._a, out=delta)
+        np.right_shift(delta, _ALPHA_SHIFT, out=delta)
+        np.add(self._bg, delta, out=self._bg)
 
     def _grid_step(self, height: int) -> int:
         return max(1, height // self._settings.grid_height)
@@ -254,7 +266,7 @@ class MotionDetector:
     def _apply_settings(self) -> None:
         s = self._settings
         self._thr = np.int32(s.threshold << _FP_SHIFT)
-        self._a = np.int32(max(1, round(s.alpha * (1 << _ALPHA_SHIFT))))
+        self._a = np.int32(round(s.alpha * (1 << _ALPHA_SHIFT)))
         if self._cells:
             self._min_cells = max(1, math.ceil(s.min_area / 100.0 * self._cells - 1e-9))
 
@@ -263,7 +275,9 @@ class MotionDetector:
         step = self._grid_step(shape[0])
         grid = luma[::step, ::step].shape
         if self._cur.shape != grid:
-            self._cur = np.empty(grid, np.int32)
+            # Bytes other than the lane stay zero, so writing the lane writes luma << 8.
+            self._cur = np.zeros(grid, np.int32)
+            self._lane = self._cur.view(np.uint8).reshape(*grid, 4)[:, :, _LANE]
             self._bg = np.empty(grid, np.int32)
             self._delta = np.empty(grid, np.int32)
             self._diff = np.empty(grid, np.int32)
@@ -272,8 +286,7 @@ class MotionDetector:
         self._step = step
         self._cells = grid[0] * grid[1]
         self._apply_settings()
-        np.copyto(self._cur, luma[::step, ::step])
-        np.left_shift(self._cur, _FP_SHIFT, out=self._cur)
+        np.copyto(self._lane, luma[::step, ::step])
         self._calibration_frames = 0
         self._recalibrate()
         return _CALIBRATING

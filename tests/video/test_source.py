@@ -1,0 +1,92 @@
+"""Stream URLs: kinds, credentials kept apart, redaction, error classification."""
+
+from __future__ import annotations
+
+import errno
+
+import av
+import pytest
+
+from custom_components.cam_events.video.errors import StreamErrorCode, classify
+from custom_components.cam_events.video.source import (
+    InvalidSourceError,
+    SourceKind,
+    StreamSource,
+    redact_url,
+    source_kind,
+    split_credentials,
+)
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("rtsp://cam.local:554/live", SourceKind.RTSP),
+        ("rtsps://10.0.0.2/live", SourceKind.RTSP),
+        ("http://10.0.0.2/video.mjpg", SourceKind.HTTP),
+        ("https://[fe80::1]:8443/mjpeg", SourceKind.HTTP),
+        ("/media/clips/porch.mp4", SourceKind.FILE),
+        ("file:///media/clips/porch.mp4", SourceKind.FILE),
+    ],
+)
+def test_source_kinds(url: str, kind: SourceKind) -> None:
+    assert source_kind(url) is kind
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["", "ftp://x/y", "rtsp:///path", "rtsp://host:99999/x", "clips/porch.mp4", "file://x"],
+)
+def test_invalid_sources(url: str) -> None:
+    with pytest.raises(InvalidSourceError):
+        source_kind(url)
+
+
+def test_credentials_are_split_out_and_put_back() -> None:
+    url, user, password = split_credentials(" rtsp://ad%40min:p%3Ass@[fe80::1]:554/live?ch=1 ")
+    assert (url, user, password) == ("rtsp://[fe80::1]:554/live?ch=1", "ad@min", "p:ss")
+    source = StreamSource(url, user, password)
+    assert source.open_url() == "rtsp://ad%40min:p%3Ass@[fe80::1]:554/live?ch=1"
+    assert StreamSource(url).open_url() == url
+    assert StreamSource(url, "only-user").open_url() == "rtsp://only-user@[fe80::1]:554/live?ch=1"
+    assert split_credentials("/a/file.mp4") == ("/a/file.mp4", None, None)
+
+
+def test_redact_url_hides_credentials() -> None:
+    assert redact_url("rtsp://admin:secret@cam/live") == "rtsp://***:***@cam/live"
+    assert redact_url("rtsp://cam/live") == "rtsp://cam/live"
+    assert redact_url("/a/file.mp4") == "/a/file.mp4"
+
+
+def test_av_options_per_kind() -> None:
+    assert StreamSource("rtsp://cam/live").av_options()["rtsp_transport"] == "tcp"
+    assert "rtsp_transport" not in StreamSource("http://cam/v.mjpg").av_options()
+    assert StreamSource("file:///x%20y.mp4").path == "/x y.mp4"
+    assert StreamSource("file:///x%20y.mp4").open_url() == "/x y.mp4"
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (av.error.HTTPUnauthorizedError(errno.EPERM, "401 Unauthorized"), "invalid_auth"),
+        (
+            OSError(errno.EIO, "Server returned 401 Unauthorized (authorization failed)"),
+            "invalid_auth",
+        ),
+        (TimeoutError(), "timeout"),
+        (OSError(errno.ETIMEDOUT, "Connection timed out"), "timeout"),
+        (FileNotFoundError(errno.ENOENT, "No such file"), "invalid_url"),
+        (ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused"), "cannot_connect"),
+        (
+            av.error.InvalidDataError(
+                errno.EINVAL, "Invalid data found when processing input", "rtsp://u:p@h/x"
+            ),
+            "cannot_connect",
+        ),
+    ],
+)
+def test_classify(error: Exception, code: str) -> None:
+    result = classify(error)
+    assert result.code == StreamErrorCode(code)
+    assert "u:p@" not in result.detail
+    assert classify(result) is result

@@ -1,0 +1,134 @@
+"""The stream worker on its own: states, reconnects, stopping, pacing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import itertools
+from pathlib import Path
+import shutil
+import socket
+import threading
+import time
+
+import pytest
+
+from custom_components.cam_events.video import stream_worker
+from custom_components.cam_events.video.detector import MotionResult
+from custom_components.cam_events.video.errors import StreamError, StreamErrorCode
+from custom_components.cam_events.video.source import StreamSource
+from custom_components.cam_events.video.stream_worker import (
+    StreamState,
+    StreamWorker,
+    WorkerSettings,
+    WorkerStats,
+)
+from devtools.clips import make_clip
+
+
+class Recorder:
+    """Collects what the worker reports, with the time of each report."""
+
+    def __init__(self) -> None:
+        self.states: list[tuple[float, StreamState, StreamError | None]] = []
+        self.motion: list[tuple[float, bool]] = []
+        self.stats: list[WorkerStats] = []
+        self.changed = threading.Condition()
+
+    def on_state(self, state: StreamState, error: StreamError | None) -> None:
+        with self.changed:
+            self.states.append((time.monotonic(), state, error))
+            self.changed.notify_all()
+
+    def on_motion(self, active: bool, result: MotionResult, at: float) -> None:
+        with self.changed:
+            self.motion.append((time.monotonic(), active))
+            self.changed.notify_all()
+
+    def on_stats(self, stats: WorkerStats) -> None:
+        with self.changed:
+            self.stats.append(stats)
+            self.changed.notify_all()
+
+    def wait(self, predicate: Callable[[], bool], timeout: float) -> None:
+        with self.changed:
+            assert self.changed.wait_for(predicate, timeout), "condition not met"
+
+
+@pytest.fixture(autouse=True)
+def _quick(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stream_worker, "BACKOFF_INITIAL", 0.2)
+    monkeypatch.setattr(stream_worker, "BACKOFF_MAX", 0.8)
+    monkeypatch.setattr(stream_worker, "STATS_INTERVAL", 0.5)
+
+
+def test_file_streams_in_real_time_and_reports_motion(tmp_path: Path) -> None:
+    clip = make_clip(tmp_path / "c.mp4", seconds=3, motion=((1.0, 2.0),))
+    rec = Recorder()
+    worker = StreamWorker("t", StreamSource(str(clip)), rec)
+    started = time.monotonic()
+    worker.start()
+    try:
+        rec.wait(lambda: any(active for _, active in rec.motion), 5)
+        rec.wait(lambda: any(not active for _, active in rec.motion), 5)
+        first_motion = next(t for t, active in rec.motion if active)
+        # Paced like a camera: the object appears 1 s into the clip, not at decode speed.
+        assert 0.8 < first_motion - started < 2.0
+        rec.wait(lambda: len(rec.stats) >= 2, 5)
+        assert 10 < rec.stats[-1].decode_fps < 20
+        assert rec.stats[-1].codec == "h264"
+        assert worker.latest_frame() is not None
+    finally:
+        worker.stop()
+    assert [s for _, s, _ in rec.states][-1] is StreamState.STOPPED
+    assert not worker.running
+
+
+def test_detect_fps_limits_detection(tmp_path: Path) -> None:
+    clip = make_clip(tmp_path / "c.mp4", seconds=3, motion=())
+    rec = Recorder()
+    worker = StreamWorker("t", StreamSource(str(clip)), rec, WorkerSettings(detect_fps=3))
+    worker.start()
+    try:
+        rec.wait(lambda: len(rec.stats) >= 3, 5)
+        assert rec.stats[-1].detect_fps <= 4.5
+        assert rec.stats[-1].decode_fps >= 10
+        worker.update_settings(WorkerSettings(detect=False))
+        count = len(rec.stats)
+        rec.wait(lambda: len(rec.stats) >= count + 2, 5)
+        assert rec.stats[-1].detect_fps == 0
+    finally:
+        worker.stop()
+
+
+def test_missing_source_backs_off_then_recovers(tmp_path: Path) -> None:
+    target = tmp_path / "later.mp4"
+    rec = Recorder()
+    worker = StreamWorker("t", StreamSource(str(target)), rec)
+    worker.start()
+    try:
+        rec.wait(lambda: sum(s is StreamState.RECONNECTING for _, s, _ in rec.states) >= 3, 5)
+        failures = [(t, e) for t, s, e in rec.states if s is StreamState.RECONNECTING]
+        assert failures[0][1] is not None
+        assert failures[0][1].code is StreamErrorCode.INVALID_URL
+        gaps = [b[0] - a[0] for a, b in itertools.pairwise(failures)]
+        assert gaps[1] > gaps[0] * 1.5  # the back-off grows
+        shutil.copy(make_clip(tmp_path / "src.mp4", seconds=2, motion=()), target)
+        rec.wait(lambda: rec.states[-1][1] is StreamState.STREAMING, 5)
+    finally:
+        worker.stop()
+
+
+def test_stop_is_prompt_even_while_opening(socket_enabled: None) -> None:
+    """A server that never answers: stopping still ends the thread within 5 s."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        url = f"rtsp://127.0.0.1:{listener.getsockname()[1]}/x"
+        rec = Recorder()
+        worker = StreamWorker("t", StreamSource(url, open_timeout=4, read_timeout=4), rec)
+        worker.start()
+        time.sleep(0.3)  # inside av.open now
+        started = time.monotonic()
+        worker.stop()
+        assert time.monotonic() - started < 5
+        assert not worker.running
