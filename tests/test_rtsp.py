@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
@@ -76,6 +78,27 @@ async def test_stream_lost_and_back(hass: HomeAssistant, rtsp_server: RtspServer
     rtsp_server.set_motion(True)
     await wait_for(lambda: _state(hass, MOTION) == STATE_ON, 5)
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.mark.enable_socket
+async def test_frozen_server(hass: HomeAssistant, rtsp_server: RtspServer) -> None:
+    """A camera that stops sending but keeps the socket open is noticed; unload stays prompt."""
+    entry = await setup_camera(hass, rtsp_server.url)
+    await wait_for(lambda: _state(hass, MOTION) == STATE_OFF, 10)
+    assert rtsp_server.pid is not None
+    os.kill(rtsp_server.pid, signal.SIGSTOP)
+    try:
+        frozen = time.time()
+        gone = await wait_for(lambda: _state(hass, MOTION) == STATE_UNAVAILABLE, 10)
+        assert gone - frozen < 10
+        assert hass.states.get("sensor.porch_last_error").state.startswith("no answer")
+        worker = entry.runtime_data.worker
+        started = time.monotonic()
+        await hass.config_entries.async_unload(entry.entry_id)
+        assert time.monotonic() - started < 5
+        assert not worker.running
+    finally:
+        os.kill(rtsp_server.pid, signal.SIGCONT)
 
 
 @pytest.mark.enable_socket

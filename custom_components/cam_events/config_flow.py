@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 import logging
 from typing import Any
 
@@ -28,6 +29,7 @@ from .const import (
     DEFAULT_NAME,
     DEFAULT_OFF_DELAY,
     DOMAIN,
+    PROBE_TIMEOUT,
 )
 from .data import CamEventsConfigEntry
 from .settings import DEFAULT_DETECTOR, detect_source, main_source
@@ -104,7 +106,8 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
         sources = [main_source(data)]
         if data.get(CONF_DETECT_URL):
             sources.append(detect_source(data))
-        for source in sources:
+        for stream in sources:
+            source = replace(stream, open_timeout=PROBE_TIMEOUT, read_timeout=PROBE_TIMEOUT)
             try:
                 await self.hass.async_add_executor_job(probe, source)
             except StreamError as err:

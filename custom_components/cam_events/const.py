@@ -24,5 +24,8 @@ DEFAULT_MOTION_DETECTION: Final = True
 DEFAULT_DETECT_FPS: Final = 0.0  # every decoded frame
 DEFAULT_OFF_DELAY: Final = 10.0
 
-# Seconds allowed for opening a stream and for each read while streaming.
-STREAM_TIMEOUT: Final = 4.0
+# Seconds PyAV waits on a silent stream. FFmpeg gives up after about twice this, so a frozen
+# camera is noticed within ~5 s and a worker blocked on one still stops within 5 s.
+STREAM_TIMEOUT: Final = 2.5
+# The config flow's connection test may wait longer for a slow camera's first frame.
+PROBE_TIMEOUT: Final = 5.0
