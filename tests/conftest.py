@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+import shutil
 
 import pytest
 
@@ -17,6 +18,13 @@ from tests.peers.rtsp import RtspServer
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Load custom integrations in every test."""
+
+
+@pytest.fixture
+def hass_config_dir(hass_tmp_config_dir: str) -> str:
+    """Give every test its own, empty config folder (event history, snapshots)."""
+    shutil.rmtree(Path(hass_tmp_config_dir, "cam_events"), ignore_errors=True)
+    return hass_tmp_config_dir
 
 
 @pytest.fixture(autouse=True)

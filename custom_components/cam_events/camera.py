@@ -38,6 +38,12 @@ class CamEventsCamera(CamEventsEntity, Camera):
         if self.runtime.has_live_stream:
             self._attr_supported_features = CameraEntityFeature.STREAM
 
+    async def async_added_to_hass(self) -> None:
+        """Let the camera's events name this entity."""
+        await super().async_added_to_hass()
+        if self.runtime.events is not None:
+            self.runtime.events.camera_entity = self.entity_id
+
     @property
     def motion_detection_enabled(self) -> bool:
         """Whether the detector runs."""

@@ -8,7 +8,7 @@ from homeassistant.const import Platform
 
 DOMAIN: Final = "cam_events"
 
-PLATFORMS: Final = (Platform.BINARY_SENSOR, Platform.CAMERA, Platform.SENSOR)
+PLATFORMS: Final = (Platform.BINARY_SENSOR, Platform.CAMERA, Platform.EVENT, Platform.SENSOR)
 
 CONF_DETECT_URL: Final = "detect_url"
 
@@ -29,3 +29,10 @@ DEFAULT_OFF_DELAY: Final = 10.0
 STREAM_TIMEOUT: Final = 2.5
 # The config flow's connection test may wait longer for a slow camera's first frame.
 PROBE_TIMEOUT: Final = 5.0
+
+# Events.
+EVENT_CAM_EVENTS: Final = "cam_events_event"
+CONF_RETENTION_DAYS: Final = "retention_days"
+DEFAULT_RETENTION_DAYS: Final = 30
+STORAGE_DIR: Final = "cam_events"
+SNAPSHOT_URL: Final = "/api/cam_events/snapshots/{event_id}.jpg"

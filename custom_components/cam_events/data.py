@@ -1,12 +1,31 @@
-"""Runtime data of a config entry and the typed entry alias."""
+"""Runtime data: per config entry (typed entry alias) and for the whole integration."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.util.hass_dict import HassKey
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .events.store import EventStore
+    from .hub import EventChange
     from .runtime import CameraRuntime
 
 type CamEventsConfigEntry = ConfigEntry[CameraRuntime]
+
+
+@dataclass(slots=True)
+class DomainData:
+    """What all cameras share: the event history and the event subscribers."""
+
+    store: EventStore
+    base_dir: Path
+    subscribers: list[Callable[[EventChange], None]] = field(default_factory=list)
+
+
+DATA_DOMAIN: HassKey[DomainData] = HassKey("cam_events")

@@ -20,6 +20,7 @@ from .video.stream_worker import StreamState, StreamWorker, WorkerStats
 
 if TYPE_CHECKING:
     from .data import CamEventsConfigEntry
+    from .hub import CameraEvents
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ class CameraRuntime:
         self._off_timer: CALLBACK_TYPE | None = None
         self._reauth_started = False
         self._first_report: asyncio.Future[StreamState] = hass.loop.create_future()
+        self.events: CameraEvents | None = None
 
     # ---- lifecycle -------------------------------------------------------------------
 
@@ -64,6 +66,7 @@ class CameraRuntime:
 
     async def async_stop(self) -> None:
         """Stop the worker thread and wait for it, off the event loop."""
+        self.events = None  # stopping is not a lost stream: no events from here on
         self._cancel_off_timer()
         await self.hass.async_add_executor_job(self.worker.stop)
 
@@ -75,7 +78,7 @@ class CameraRuntime:
         self.worker.update_settings(self.settings)
         if not self.settings.detect:
             self._set_motion(False)
-        self._notify()
+        self.async_notify()
 
     # ---- what entities read ------------------------------------------------------------
 
@@ -114,7 +117,8 @@ class CameraRuntime:
         return remove
 
     @callback
-    def _notify(self) -> None:
+    def async_notify(self) -> None:
+        """Tell the entities that the camera's state changed."""
         for update in list(self._listeners):
             update()
 
@@ -134,6 +138,7 @@ class CameraRuntime:
 
     @callback
     def _async_on_state(self, state: StreamState, error: StreamError | None) -> None:
+        was_available = self.available
         self.state = state
         if error is not None:
             self.last_error = error
@@ -143,11 +148,13 @@ class CameraRuntime:
             self._reauth_started = False
         else:
             self._set_motion(False)
+        if self.events is not None and was_available != self.available:
+            self.events.async_stream_changed(self.available, error.code if error else None)
         if state is StreamState.AUTH_FAILED and not self._reauth_started:
             self._reauth_started = True
             _LOGGER.warning("Camera %s refused the credentials; starting reauth", self.entry.title)
             self.entry.async_start_reauth(self.hass)
-        self._notify()
+        self.async_notify()
 
     @callback
     def _async_on_motion(self, active: bool, result: MotionResult, at: float) -> None:
@@ -157,7 +164,7 @@ class CameraRuntime:
             self.last_motion = result
             self.last_motion_at = at
             self._set_motion(True)
-            self._notify()
+            self.async_notify()
         elif self.motion:
             self._cancel_off_timer()
             self._off_timer = async_call_later(self.hass, self.off_delay, self._async_off_delay)
@@ -166,17 +173,20 @@ class CameraRuntime:
     def _async_off_delay(self, _now: object) -> None:
         self._off_timer = None
         self._set_motion(False)
-        self._notify()
+        self.async_notify()
 
     @callback
     def _async_on_stats(self, stats: WorkerStats) -> None:
         self.stats = stats
-        self._notify()
+        self.async_notify()
 
     @callback
     def _set_motion(self, on: bool) -> None:
         self._cancel_off_timer()
-        self.motion = on
+        if on != self.motion:
+            self.motion = on
+            if self.events is not None:
+                self.events.async_motion_changed(on)
 
     @callback
     def _cancel_off_timer(self) -> None:

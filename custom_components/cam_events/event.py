@@ -1,0 +1,60 @@
+"""Event entity: "a detection happened"; its event types are the camera's catalogue."""
+
+from __future__ import annotations
+
+from homeassistant.components.event import EventEntity, EventEntityDescription
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .data import CamEventsConfigEntry
+from .entity import CamEventsEntity
+from .hub import EventChange
+
+PARALLEL_UPDATES = 0
+
+EVENTS = EventEntityDescription(key="events", translation_key="events")
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: CamEventsConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the event entity."""
+    async_add_entities([CamEventsEventEntity(entry, EVENTS)])
+
+
+class CamEventsEventEntity(CamEventsEntity, EventEntity):
+    """Fires once per event the camera creates or receives."""
+
+    @property
+    def event_types(self) -> list[str]:
+        """Return the catalogue's type names."""
+        events = self.runtime.events
+        return events.catalog.names if events else []
+
+    @property
+    def available(self) -> bool:
+        """Events arrive even while the stream is down (stream loss is one)."""
+        return True
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the camera's events."""
+        await super().async_added_to_hass()
+        if self.runtime.events is not None:
+            self.async_on_remove(self.runtime.events.async_add_listener(self._on_change))
+
+    @callback
+    def _on_change(self, change: EventChange) -> None:
+        if change.action != "created":
+            return
+        event = change.event
+        self._trigger_event(
+            event.type,
+            {
+                "id": event.id,
+                "metadata": event.metadata,
+                "snapshot": event.snapshot,
+            },
+        )
+        self.async_write_ha_state()

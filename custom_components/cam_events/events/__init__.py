@@ -1,0 +1,1 @@
+"""Event model and SQLite event store (no Home Assistant)."""

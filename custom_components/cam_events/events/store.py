@@ -1,0 +1,259 @@
+"""SQLite store of events: blocking, thread-safe, for use from an executor.
+
+One connection (``check_same_thread=False``) serves every thread; each method holds a lock
+for its whole run. The file is in WAL mode with ``synchronous=NORMAL``: a commit is durable
+against an application crash, and the last commits may be lost on power loss.
+
+Pages are ordered by ``(start, id)``, which is total and so stable across pages. A page first
+selects the rowids of its rows from a covering index, then reads only those rows; a page
+past the middle of the result is read from the other end, so SQLite never steps over more
+than half of the matching index entries for an OFFSET.
+
+Nothing here imports Home Assistant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+import sqlite3
+import threading
+from typing import Any, Final
+
+from .model import ROW_FIELDS, Event
+
+__all__ = ["MAX_LIMIT", "SCHEMA_VERSION", "EventStore", "Page"]
+
+SCHEMA_VERSION: Final = 1
+"""Stored in ``PRAGMA user_version``."""
+MAX_LIMIT: Final = 1000
+
+_COLUMNS: Final = ", ".join(f'"{name}"' for name in ROW_FIELDS)
+_E_COLUMNS: Final = ", ".join(f'e."{name}"' for name in ROW_FIELDS)
+_PLACEHOLDERS: Final = ", ".join("?" for _ in ROW_FIELDS)
+
+_SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS events (
+    id TEXT PRIMARY KEY,
+    camera TEXT NOT NULL,
+    type TEXT NOT NULL,
+    start REAL NOT NULL,
+    "end" REAL,
+    metadata TEXT,
+    snapshot TEXT,
+    clip TEXT,
+    handlers TEXT
+);
+CREATE INDEX IF NOT EXISTS events_camera_start ON events (camera, start, id);
+CREATE INDEX IF NOT EXISTS events_camera_type_start ON events (camera, type, start, id);
+CREATE INDEX IF NOT EXISTS events_type_start ON events (type, start, id);
+CREATE INDEX IF NOT EXISTS events_start ON events (start, id);
+"""
+"""Each index ends in ``start, id`` (and holds the rowid): it both filters and orders a page,
+and covers the COUNT and the rowid subquery of a page."""
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a query; ``total`` counts every event matching the filter."""
+
+    total: int
+    events: list[Event]
+
+
+class EventStore:
+    """Events in one SQLite database: a file path, or ``":memory:"``."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+
+    def open(self) -> None:
+        """Connect, and create or check the schema."""
+        with self._lock:
+            if self._conn is not None:
+                raise RuntimeError("event store already open")
+            conn = sqlite3.connect(self._path, check_same_thread=False, autocommit=True)
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                if version > SCHEMA_VERSION:
+                    raise RuntimeError(f"event store schema {version} is newer than this code")
+                with _transaction(conn):
+                    conn.executescript(_SCHEMA)
+                    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            except BaseException:
+                conn.close()
+                raise
+            self._conn = conn
+
+    def close(self) -> None:
+        """Close the connection; closing a closed store does nothing."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def add(self, event: Event) -> None:
+        """Store a new event; an existing id raises :class:`sqlite3.IntegrityError`."""
+        with self._lock:
+            self._db().execute(
+                f"INSERT INTO events ({_COLUMNS}) VALUES ({_PLACEHOLDERS})", event.to_row()
+            )
+
+    def add_many(self, events: Sequence[Event]) -> None:
+        """Store new events in one transaction (all or none)."""
+        with self._lock:
+            conn = self._db()
+            with _transaction(conn):
+                conn.executemany(
+                    f"INSERT INTO events ({_COLUMNS}) VALUES ({_PLACEHOLDERS})",
+                    [event.to_row() for event in events],
+                )
+
+    def update(self, event: Event) -> None:
+        """Save ``end``, metadata, snapshot, clip and handlers by id; KeyError if missing."""
+        row = event.to_row()
+        with self._lock:
+            cursor = self._db().execute(
+                'UPDATE events SET "end" = ?, metadata = ?, snapshot = ?, clip = ?, handlers = ?'
+                " WHERE id = ?",
+                (*row[4:], event.id),
+            )
+        if cursor.rowcount == 0:
+            raise KeyError(event.id)
+
+    def get(self, event_id: str) -> Event | None:
+        """Return the event with this id, or None."""
+        with self._lock:
+            row = (
+                self._db()
+                .execute(f"SELECT {_COLUMNS} FROM events WHERE id = ?", (event_id,))
+                .fetchone()
+            )
+        return None if row is None else Event.from_row(row)
+
+    def latest(self, camera: str, type: str | None = None) -> Event | None:
+        """Return the camera's event (of this type, if given) that started last, or None."""
+        where, params = _where(camera, type, None, None)
+        with self._lock:
+            conn = self._db()
+            sql = f"SELECT {_COLUMNS} FROM events{where} ORDER BY start DESC, id DESC LIMIT 1"
+            row = conn.execute(sql, params).fetchone()
+        return None if row is None else Event.from_row(row)
+
+    def query(
+        self,
+        *,
+        camera: str | None = None,
+        type: str | None = None,
+        start_from: float | None = None,
+        start_to: float | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        newest_first: bool = True,
+    ) -> Page:
+        """Return a page of the events matching every given filter, and their total.
+
+        The time range is inclusive at both ends: ``start_from <= start <= start_to``. Events
+        are ordered by ``(start, id)``, newest first unless ``newest_first`` is False.
+        """
+        if not 1 <= limit <= MAX_LIMIT:
+            raise ValueError(f"limit must be 1..{MAX_LIMIT}, not {limit}")
+        if offset < 0:
+            raise ValueError(f"offset must be >= 0, not {offset}")
+        where, params = _where(camera, type, start_from, start_to)
+        with self._lock:
+            conn = self._db()
+            total: int = conn.execute(f"SELECT COUNT(*) FROM events{where}", params).fetchone()[0]
+            if offset >= total:
+                return Page(total, [])
+            stop = min(offset + limit, total)
+            descending = newest_first
+            skip = offset
+            if total - stop < offset:  # nearer the other end: read the page from there
+                descending = not descending
+                skip = total - stop
+            order = "DESC" if descending else "ASC"
+            rows = conn.execute(
+                f"SELECT {_E_COLUMNS} FROM (SELECT rowid AS r FROM events{where}"
+                f" ORDER BY start {order}, id {order} LIMIT ? OFFSET ?) AS page"
+                f" JOIN events AS e ON e.rowid = page.r ORDER BY e.start {order}, e.id {order}",
+                [*params, stop - offset, skip],
+            ).fetchall()
+        events = [Event.from_row(row) for row in rows]
+        if descending != newest_first:
+            events.reverse()
+        return Page(total, events)
+
+    def purge(self, before: float, camera: str | None = None) -> list[Event]:
+        """Delete the events (of this camera, if given) with ``start < before``; return them.
+
+        The caller deletes the files the returned events refer to.
+        """
+        where = "start < ?" if camera is None else "camera = ? AND start < ?"
+        params = (before,) if camera is None else (camera, before)
+        return self._delete(where, params)
+
+    def delete_camera(self, camera: str) -> list[Event]:
+        """Delete every event of a camera; return them."""
+        return self._delete("camera = ?", (camera,))
+
+    def count(self, camera: str | None = None) -> int:
+        """Return the number of events (of this camera, if given)."""
+        where, params = _where(camera, None, None, None)
+        with self._lock:
+            total: int = (
+                self._db().execute(f"SELECT COUNT(*) FROM events{where}", params).fetchone()[0]
+            )
+        return total
+
+    def _delete(self, where: str, params: tuple[Any, ...]) -> list[Event]:
+        """Delete the events matching ``where`` in one transaction; return them."""
+        with self._lock:
+            conn = self._db()
+            with _transaction(conn):
+                rows = conn.execute(
+                    f"SELECT {_COLUMNS} FROM events WHERE {where} ORDER BY start, id", params
+                ).fetchall()
+                conn.execute(f"DELETE FROM events WHERE {where}", params)
+        return [Event.from_row(row) for row in rows]
+
+    def _db(self) -> sqlite3.Connection:
+        """Return the connection; RuntimeError if the store is not open."""
+        if self._conn is None:
+            raise RuntimeError("event store is not open")
+        return self._conn
+
+
+def _where(
+    camera: str | None, type_: str | None, start_from: float | None, start_to: float | None
+) -> tuple[str, list[Any]]:
+    """Return a WHERE clause (empty, or starting with a space) and its parameters."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    for clause, value in (
+        ("camera = ?", camera),
+        ("type = ?", type_),
+        ("start >= ?", start_from),
+        ("start <= ?", start_to),
+    ):
+        if value is not None:
+            clauses.append(clause)
+            params.append(value)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+@contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """Run the block in one transaction: commit if it ends normally, else roll back."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

@@ -1,0 +1,258 @@
+"""HTTP API behind Home Assistant's auth, shaped like the VXG events API."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from http import HTTPStatus
+from typing import Any, Concatenate
+
+from aiohttp import web
+from homeassistant.components.http import KEY_HASS, HomeAssistantView
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from multidict import MultiDict
+
+from .access import (
+    async_list_events,
+    camera_events,
+    catalog_error,
+    check_metadata,
+    check_paging,
+    event_times,
+    to_timestamp,
+)
+from .data import DATA_DOMAIN
+from .events.catalog import CAPABILITY_NAMES, SETTING_NAMES, CatalogError
+from .events.snapshots import read_snapshot
+from .hub import CameraEvents
+
+BASE = "/api/cam_events/cameras/{camera}"
+NOT_FOUND = {"unknown_camera", "unknown_type", "camera_not_loaded", "unknown_event"}
+
+type Handler[V] = Callable[Concatenate[V, web.Request, ...], Awaitable[web.Response]]
+
+
+def _error(err: ServiceValidationError) -> web.Response:
+    key = err.translation_key or "invalid"
+    status = HTTPStatus.NOT_FOUND if key in NOT_FOUND else HTTPStatus.BAD_REQUEST
+    return web.json_response({"code": key, "message": str(err)}, status=status)
+
+
+def _api[V: HomeAssistantView](handler: Handler[V]) -> Handler[V]:
+    """Turn validation errors into 400/404 JSON answers."""
+
+    @wraps(handler)
+    async def run(view: V, request: web.Request, *args: Any, **kwargs: Any) -> web.Response:
+        try:
+            return await handler(view, request, *args, **kwargs)
+        except CatalogError as err:
+            return _error(catalog_error(err))
+        except ServiceValidationError as err:
+            return _error(err)
+
+    return run
+
+
+async def _json_object(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except (ValueError, UnicodeDecodeError) as err:
+        raise ServiceValidationError(
+            translation_domain="cam_events", translation_key="invalid_json"
+        ) from err
+    if not isinstance(body, dict):
+        raise ServiceValidationError(
+            translation_domain="cam_events", translation_key="body_not_object"
+        )
+    return body
+
+
+def _camera(request: web.Request, camera: str) -> CameraEvents:
+    return camera_events(request.app[KEY_HASS], camera)
+
+
+def _page_url(request: web.Request, offset: int | None) -> str | None:
+    if offset is None:
+        return None
+    query = MultiDict(request.query)
+    query["offset"] = str(offset)
+    return str(request.rel_url.with_query(query))
+
+
+class EventTypesView(HomeAssistantView):
+    """List (GET) and add (POST) a camera's event types."""
+
+    url = BASE + "/event_processing/events/"
+    extra_urls = [BASE + "/event_processing/events"]
+    name = "api:cam_events:event_types"
+
+    @_api
+    async def get(self, request: web.Request, camera: str) -> web.Response:
+        """Return the catalogue."""
+        events = _camera(request, camera)
+        objects = [t.as_dict() for t in events.catalog]
+        meta = {"total_count": len(objects), "limit": len(objects), "offset": 0}
+        return self.json({"meta": {**meta, "next": None, "previous": None}, "objects": objects})
+
+    @_api
+    async def post(self, request: web.Request, camera: str) -> web.Response:
+        """Add a custom type."""
+        events = _camera(request, camera)
+        body = await _json_object(request)
+        if not isinstance(body.get("name"), str):
+            raise CatalogError("invalid_type_name", type=str(body.get("name")))
+        caps = body.get("caps")
+        if caps is not None and not isinstance(caps, dict):
+            raise CatalogError("invalid_capability")
+        unknown = set(body) - SETTING_NAMES - {"name", "caps"}
+        if unknown:
+            raise CatalogError("unknown_setting", setting=", ".join(sorted(unknown)))
+        settings = {k: v for k, v in body.items() if k in SETTING_NAMES}
+        event_type = await events.async_add_type(body["name"], caps, settings)
+        return self.json(event_type.as_dict(), HTTPStatus.CREATED)
+
+
+class EventTypeView(HomeAssistantView):
+    """Read (GET), change (PUT) or remove (DELETE) one event type."""
+
+    url = BASE + "/event_processing/events/{name}/"
+    extra_urls = [BASE + "/event_processing/events/{name}"]
+    name = "api:cam_events:event_type"
+
+    @_api
+    async def get(self, request: web.Request, camera: str, name: str) -> web.Response:
+        """Return one type."""
+        return self.json(_camera(request, camera).catalog.get(name).as_dict())
+
+    @_api
+    async def put(self, request: web.Request, camera: str, name: str) -> web.Response:
+        """Change settings."""
+        events = _camera(request, camera)
+        events.catalog.get(name)  # 404 before 400 for an unknown type
+        body = await _json_object(request)
+        body.pop("name", None)
+        if caps := set(body) & (CAPABILITY_NAMES | {"caps", "builtin"}):
+            raise CatalogError("read_only_capability", capability=", ".join(sorted(caps)))
+        event_type = await events.async_update_type(name, body)
+        return self.json(event_type.as_dict())
+
+    @_api
+    async def delete(self, request: web.Request, camera: str, name: str) -> web.Response:
+        """Remove a custom type."""
+        await _camera(request, camera).async_remove_type(name)
+        return web.Response(status=HTTPStatus.NO_CONTENT)
+
+
+class EventsView(HomeAssistantView):
+    """List a camera's events, paged (GET), or create one (POST)."""
+
+    url = BASE + "/events/"
+    extra_urls = [BASE + "/events"]
+    name = "api:cam_events:events"
+
+    @_api
+    async def get(self, request: web.Request, camera: str) -> web.Response:
+        """Return a page: ?limit=&offset=&type=&from=&to= (ISO 8601 or epoch seconds)."""
+        hass = request.app[KEY_HASS]
+        _camera(request, camera)
+        query = request.query
+        limit, offset = check_paging(query.get("limit", 50), query.get("offset", 0))
+        page = await async_list_events(
+            hass,
+            camera=camera,
+            type_name=query.get("type"),
+            start_from=to_timestamp(_number_or_text(query.get("from")), "from"),
+            start_to=to_timestamp(_number_or_text(query.get("to")), "to"),
+            limit=limit,
+            offset=offset,
+        )
+        page["meta"]["next"] = _page_url(request, page["meta"]["next"])
+        page["meta"]["previous"] = _page_url(request, page["meta"]["previous"])
+        return self.json(page)
+
+    @_api
+    async def post(self, request: web.Request, camera: str) -> web.Response:
+        """Create an event: {type, time?, end? | duration?, metadata?}."""
+        events = _camera(request, camera)
+        body = await _json_object(request)
+        type_name = body.get("type")
+        if not isinstance(type_name, str):
+            raise CatalogError("unknown_type", type=str(type_name))
+        events.catalog.get(type_name)
+        duration = body.get("duration")
+        if duration is not None and (
+            isinstance(duration, bool) or not isinstance(duration, int | float)
+        ):
+            raise ServiceValidationError(
+                translation_domain="cam_events", translation_key="invalid_time_range"
+            )
+        start, end = event_times(
+            to_timestamp(body.get("time"), "time"), to_timestamp(body.get("end"), "end"), duration
+        )
+        event = await events.async_create(
+            type_name,
+            start=start,
+            end=end,
+            metadata=check_metadata(body.get("metadata", body.get("meta"))),
+        )
+        return self.json(event.as_dict(events.camera_entity), HTTPStatus.CREATED)
+
+
+class TriggerView(HomeAssistantView):
+    """Have the camera generate an event (POST {type, metadata?})."""
+
+    url = BASE + "/events/trigger/"
+    extra_urls = [BASE + "/events/trigger"]
+    name = "api:cam_events:trigger"
+
+    @_api
+    async def post(self, request: web.Request, camera: str) -> web.Response:
+        """Trigger."""
+        events = _camera(request, camera)
+        body = await _json_object(request)
+        type_name = body.get("type")
+        if not isinstance(type_name, str):
+            raise CatalogError("unknown_type", type=str(type_name))
+        event = await events.async_trigger(
+            type_name, check_metadata(body.get("metadata", body.get("meta")))
+        )
+        return self.json(event.as_dict(events.camera_entity), HTTPStatus.CREATED)
+
+
+class SnapshotView(HomeAssistantView):
+    """An event's JPEG."""
+
+    url = "/api/cam_events/snapshots/{event_id}.jpg"
+    name = "api:cam_events:snapshot"
+
+    async def get(self, request: web.Request, event_id: str) -> web.Response:
+        """Return the JPEG, 404 if the event or its snapshot is gone."""
+        hass = request.app[KEY_HASS]
+        domain = hass.data[DATA_DOMAIN]
+        event = await hass.async_add_executor_job(domain.store.get, event_id)
+        jpeg = None
+        if event is not None:
+            jpeg = await hass.async_add_executor_job(
+                read_snapshot, domain.base_dir / "snapshots", event.camera, event.id
+            )
+        if jpeg is None:
+            return web.Response(status=HTTPStatus.NOT_FOUND)
+        return web.Response(
+            body=jpeg, content_type="image/jpeg", headers={"Cache-Control": "max-age=86400"}
+        )
+
+
+def _number_or_text(value: str | None) -> str | float | None:
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return value
+
+
+def async_setup_http(hass: HomeAssistant) -> None:
+    """Register the views."""
+    for view in (EventTypesView, EventTypeView, EventsView, TriggerView, SnapshotView):
+        hass.http.register_view(view())

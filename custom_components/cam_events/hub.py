@@ -1,0 +1,260 @@
+"""A camera's events on the event loop side: catalogue, creation, dispatch, periodic types."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.storage import Store
+
+from .const import DOMAIN, EVENT_CAM_EVENTS, SNAPSHOT_URL
+from .events.catalog import MOTION, NET, Catalog, CatalogError, EventType
+from .events.model import Event, new_event_id
+from .events.snapshots import write_snapshot
+
+if TYPE_CHECKING:
+    from .data import CamEventsConfigEntry, DomainData
+    from .runtime import CameraRuntime
+
+_LOGGER = logging.getLogger(__name__)
+
+CATALOG_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class EventChange:
+    """What subscribers receive: an event and whether it is new or was updated."""
+
+    action: str  # "created" | "updated"
+    event: Event
+    camera_entity: str | None
+
+
+class CameraEvents:
+    """Creates, stores and dispatches the events of one camera."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: CamEventsConfigEntry,
+        runtime: CameraRuntime,
+        domain: DomainData,
+    ) -> None:
+        """Bind to the camera; async_load() reads the stored catalogue."""
+        self.hass = hass
+        self.entry = entry
+        self.runtime = runtime
+        self.domain = domain
+        self.catalog = Catalog()
+        self.camera_entity: str | None = None
+        self.device_id: str | None = None
+        self._store: Store[dict[str, Any]] = Store(
+            hass, CATALOG_VERSION, f"{DOMAIN}.{entry.entry_id}.catalog"
+        )
+        self._listeners: list[Callable[[EventChange], None]] = []
+        self._periodic: dict[str, CALLBACK_TYPE] = {}
+        self._open: dict[str, Event] = {}
+
+    # ---- catalogue -------------------------------------------------------------------
+
+    async def async_load(self) -> None:
+        """Read the stored catalogue and start periodic types."""
+        self.catalog = Catalog.from_data(await self._store.async_load())
+        self._schedule_periodic()
+
+    async def _async_catalog_changed(self) -> None:
+        await self._store.async_save(self.catalog.as_data())
+        self._schedule_periodic()
+        self._notify_catalog()
+
+    async def async_add_type(
+        self, name: str, caps: Mapping[str, bool] | None, settings: Mapping[str, Any]
+    ) -> EventType:
+        """Add a custom type (raises CatalogError)."""
+        event_type = self.catalog.add(name, caps, settings)
+        await self._async_catalog_changed()
+        return event_type
+
+    async def async_update_type(self, name: str, changes: Mapping[str, Any]) -> EventType:
+        """Change a type's settings (raises CatalogError)."""
+        event_type = self.catalog.update(name, changes)
+        await self._async_catalog_changed()
+        return event_type
+
+    async def async_remove_type(self, name: str) -> None:
+        """Remove a custom type (raises CatalogError)."""
+        self.catalog.remove(name)
+        await self._async_catalog_changed()
+
+    async def async_remove_storage(self) -> None:
+        """Forget the catalogue (the camera was deleted)."""
+        await self._store.async_remove()
+
+    # ---- events ----------------------------------------------------------------------
+
+    async def async_create(
+        self,
+        type_name: str,
+        *,
+        start: float | None = None,
+        end: float | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Event:
+        """Create an event of a received type, take its snapshot, store and dispatch it."""
+        event_type = self.catalog.get(type_name)
+        if not event_type.settings.receive:
+            raise CatalogError("not_received", type=type_name)
+        now = time.time()
+        start = now if start is None else start
+        event = Event(
+            id=new_event_id(start),
+            camera=self.entry.entry_id,
+            type=type_name,
+            start=start,
+            end=end,
+            metadata=dict(metadata or {}),
+        )
+        if event_type.caps.can_snapshot and event_type.settings.snapshot:
+            await self._async_snapshot(event)
+        await self.hass.async_add_executor_job(self.domain.store.add, event)
+        self._dispatch("created", event)
+        return event
+
+    async def async_trigger(
+        self, type_name: str, metadata: Mapping[str, Any] | None = None
+    ) -> Event:
+        """Have the camera generate an event of a type that can be triggered."""
+        event_type = self.catalog.get(type_name)
+        if not event_type.caps.can_be_triggered:
+            raise CatalogError("not_triggerable", type=type_name)
+        return await self.async_create(type_name, metadata={**(metadata or {}), "triggered": True})
+
+    async def async_finish(self, event: Event, end: float | None = None) -> Event:
+        """Close an open event (motion ended, stream restored)."""
+        event.end = time.time() if end is None else end
+        await self.hass.async_add_executor_job(self.domain.store.update, event)
+        self._dispatch("updated", event)
+        return event
+
+    async def _async_snapshot(self, event: Event) -> None:
+        jpeg = await self.runtime.async_snapshot()
+        if jpeg is None:
+            event.metadata.setdefault("snapshot_error", "no frame")
+            return
+        await self.hass.async_add_executor_job(
+            write_snapshot, self.domain.base_dir / "snapshots", event.camera, event.id, jpeg
+        )
+        event.snapshot = SNAPSHOT_URL.format(event_id=event.id)
+
+    # ---- events the camera makes itself ------------------------------------------------
+
+    async def async_begin(self, key: str, type_name: str, metadata: Mapping[str, Any]) -> None:
+        """Open an event that lasts (motion, stream loss) unless one is already open."""
+        if key in self._open:
+            return
+        try:
+            self._open[key] = await self.async_create(type_name, metadata=metadata)
+        except CatalogError as err:  # not received: dropped at the door
+            _LOGGER.debug("%s event of %s dropped: %s", type_name, self.entry.title, err)
+
+    async def async_end(self, key: str) -> None:
+        """Close the open event of `key`, if any."""
+        if (event := self._open.pop(key, None)) is not None:
+            await self.async_finish(event)
+
+    @callback
+    def async_motion_changed(self, on: bool) -> None:
+        """Open a motion event when motion starts; end it when the sensor turns off."""
+        if on:
+            result = self.runtime.last_motion
+            metadata: dict[str, Any] = {}
+            if result is not None:
+                metadata["changed_area"] = round(result.changed_ratio * 100, 2)
+                metadata["bounding_box"] = list(result.bbox) if result.bbox else None
+            self._task(self.async_begin(MOTION, MOTION, metadata))
+        else:
+            self._task(self.async_end(MOTION))
+
+    @callback
+    def async_stream_changed(self, available: bool, error: str | None) -> None:
+        """Open a `net` event when the stream is lost; end it when the stream is back."""
+        if available:
+            self._task(self.async_end(NET))
+        else:
+            self._task(self.async_begin(NET, NET, {"state": "lost", "error": error}))
+
+    def _task(self, coro: Any) -> None:
+        self.entry.async_create_background_task(
+            self.hass, coro, f"{DOMAIN} {self.entry.title} event", eager_start=True
+        )
+
+    # ---- periodic types --------------------------------------------------------------
+
+    def _schedule_periodic(self) -> None:
+        for cancel in self._periodic.values():
+            cancel()
+        self._periodic.clear()
+        for event_type in self.catalog:
+            period = event_type.settings.period
+            if event_type.caps.is_periodic and period > 0 and event_type.settings.receive:
+                self._periodic[event_type.name] = async_track_time_interval(
+                    self.hass,
+                    self._periodic_callback(event_type.name),
+                    timedelta(seconds=period),
+                    name=f"{DOMAIN} {event_type.name}",
+                )
+
+    def _periodic_callback(self, name: str) -> Callable[[Any], None]:
+        @callback
+        def fire(_now: Any) -> None:
+            self._task(self.async_create(name, metadata={"periodic": True}))
+
+        return fire
+
+    @callback
+    def async_shutdown(self) -> None:
+        """Stop periodic timers."""
+        for cancel in self._periodic.values():
+            cancel()
+        self._periodic.clear()
+
+    # ---- dispatch --------------------------------------------------------------------
+
+    @callback
+    def async_add_listener(self, listener: Callable[[EventChange], None]) -> CALLBACK_TYPE:
+        """Call `listener` for every created or updated event of this camera."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    @callback
+    def _dispatch(self, action: str, event: Event) -> None:
+        change = EventChange(action, event, self.camera_entity)
+        if action == "created":
+            self.hass.bus.async_fire(
+                EVENT_CAM_EVENTS,
+                {
+                    "id": event.id,
+                    "entity_id": self.camera_entity,
+                    "device_id": self.device_id,
+                    "camera": self.entry.title,
+                    **{
+                        k: v
+                        for k, v in event.as_dict(self.camera_entity).items()
+                        if k in ("type", "start", "end", "duration", "metadata", "snapshot")
+                    },
+                },
+            )
+        for listener in list(self._listeners):
+            listener(change)
+        for subscriber in list(self.domain.subscribers):
+            subscriber(change)
+
+    @callback
+    def _notify_catalog(self) -> None:
+        self.runtime.async_notify()

@@ -1,0 +1,160 @@
+"""Services of the event catalogue and event history, registered once in async_setup."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
+from homeassistant.helpers import config_validation as cv
+import probatio as vol
+
+from .access import (
+    async_list_events,
+    camera_events,
+    catalog_error,
+    check_metadata,
+    check_paging,
+    event_times,
+    to_timestamp,
+)
+from .const import DOMAIN
+from .events.catalog import CAPABILITY_NAMES, SETTING_NAMES, CatalogError
+
+CAMERA = "camera"
+NAME = "name"
+TYPE = "type"
+
+_SETTINGS = {
+    vol.Optional("notify"): cv.boolean,
+    vol.Optional("receive"): cv.boolean,
+    vol.Optional("record"): cv.boolean,
+    vol.Optional("snapshot"): cv.boolean,
+    vol.Optional("generate_images"): cv.boolean,
+    vol.Optional("period"): vol.All(vol.Coerce(int), vol.Range(min=0, max=86_400)),
+}
+_CAPS = {vol.Optional(name): cv.boolean for name in sorted(CAPABILITY_NAMES)}
+
+SCHEMA_CAMERA = vol.Schema({vol.Required(CAMERA): cv.entity_id})
+SCHEMA_ADD_TYPE = SCHEMA_CAMERA.extend(
+    {vol.Required(NAME): cv.string, vol.Optional("caps"): vol.Schema(_CAPS), **_SETTINGS}
+)
+SCHEMA_UPDATE_TYPE = SCHEMA_CAMERA.extend({vol.Required(NAME): cv.string, **_SETTINGS})
+SCHEMA_REMOVE_TYPE = SCHEMA_CAMERA.extend({vol.Required(NAME): cv.string})
+SCHEMA_CREATE = SCHEMA_CAMERA.extend(
+    {
+        vol.Required(TYPE): cv.string,
+        vol.Optional("time"): cv.datetime,
+        vol.Optional("end"): cv.datetime,
+        vol.Optional("duration"): vol.All(vol.Coerce(float), vol.Range(min=0)),
+        vol.Optional("metadata"): dict,
+    }
+)
+SCHEMA_TRIGGER = SCHEMA_CAMERA.extend(
+    {vol.Required(TYPE): cv.string, vol.Optional("metadata"): dict}
+)
+SCHEMA_LIST = vol.Schema(
+    {
+        vol.Optional(CAMERA): cv.entity_id,
+        vol.Optional(TYPE): cv.string,
+        vol.Optional("from"): cv.datetime,
+        vol.Optional("to"): cv.datetime,
+        vol.Optional("limit", default=50): vol.All(vol.Coerce(int), vol.Range(min=1, max=1000)),
+        vol.Optional("offset", default=0): vol.All(vol.Coerce(int), vol.Range(min=0)),
+    }
+)
+
+
+def _settings(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if key in SETTING_NAMES}
+
+
+async def _list_types(call: ServiceCall) -> ServiceResponse:
+    events = camera_events(call.hass, call.data[CAMERA])
+    return {"event_types": [t.as_dict() for t in events.catalog]}
+
+
+async def _add_type(call: ServiceCall) -> ServiceResponse:
+    events = camera_events(call.hass, call.data[CAMERA])
+    event_type = await events.async_add_type(
+        call.data[NAME], call.data.get("caps"), _settings(call.data)
+    )
+    return {"event_type": event_type.as_dict()}
+
+
+async def _update_type(call: ServiceCall) -> ServiceResponse:
+    events = camera_events(call.hass, call.data[CAMERA])
+    event_type = await events.async_update_type(call.data[NAME], _settings(call.data))
+    return {"event_type": event_type.as_dict()}
+
+
+async def _remove_type(call: ServiceCall) -> ServiceResponse:
+    events = camera_events(call.hass, call.data[CAMERA])
+    await events.async_remove_type(call.data[NAME])
+    return {"removed": call.data[NAME]}
+
+
+async def _create(call: ServiceCall) -> ServiceResponse:
+    events = camera_events(call.hass, call.data[CAMERA])
+    start, end = event_times(
+        to_timestamp(call.data.get("time"), "time"),
+        to_timestamp(call.data.get("end"), "end"),
+        call.data.get("duration"),
+    )
+    event = await events.async_create(
+        call.data[TYPE], start=start, end=end, metadata=check_metadata(call.data.get("metadata"))
+    )
+    return event.as_dict(events.camera_entity)
+
+
+async def _trigger(call: ServiceCall) -> ServiceResponse:
+    events = camera_events(call.hass, call.data[CAMERA])
+    event = await events.async_trigger(call.data[TYPE], check_metadata(call.data.get("metadata")))
+    return event.as_dict(events.camera_entity)
+
+
+async def _list_events(call: ServiceCall) -> ServiceResponse:
+    limit, offset = check_paging(call.data["limit"], call.data["offset"])
+    return await async_list_events(
+        call.hass,
+        camera=call.data.get(CAMERA),
+        type_name=call.data.get(TYPE),
+        start_from=to_timestamp(call.data.get("from"), "from"),
+        start_to=to_timestamp(call.data.get("to"), "to"),
+        limit=limit,
+        offset=offset,
+    )
+
+
+def _translated(
+    handler: Callable[[ServiceCall], Awaitable[ServiceResponse]],
+) -> Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]:
+    async def run(call: ServiceCall) -> ServiceResponse:
+        try:
+            return await handler(call)
+        except CatalogError as err:
+            raise catalog_error(err) from err
+
+    return run
+
+
+SERVICES: tuple[
+    tuple[str, vol.Schema, Callable[[ServiceCall], Awaitable[ServiceResponse]], SupportsResponse],
+    ...,
+] = (
+    ("list_event_types", SCHEMA_CAMERA, _list_types, SupportsResponse.ONLY),
+    ("add_event_type", SCHEMA_ADD_TYPE, _add_type, SupportsResponse.OPTIONAL),
+    ("update_event_type", SCHEMA_UPDATE_TYPE, _update_type, SupportsResponse.OPTIONAL),
+    ("remove_event_type", SCHEMA_REMOVE_TYPE, _remove_type, SupportsResponse.OPTIONAL),
+    ("create_event", SCHEMA_CREATE, _create, SupportsResponse.OPTIONAL),
+    ("trigger_event", SCHEMA_TRIGGER, _trigger, SupportsResponse.OPTIONAL),
+    ("list_events", SCHEMA_LIST, _list_events, SupportsResponse.ONLY),
+)
+
+
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the services (once, for all cameras)."""
+    for name, schema, handler, supports_response in SERVICES:
+        hass.services.async_register(
+            DOMAIN, name, _translated(handler), schema=schema, supports_response=supports_response
+        )

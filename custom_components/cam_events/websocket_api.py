@@ -1,0 +1,119 @@
+"""Websocket commands: the card's data channel (catalogue, paged history, live events)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components import websocket_api
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ServiceValidationError
+import probatio as vol
+
+from .access import async_list_events, camera_events, check_paging, to_timestamp
+from .data import DATA_DOMAIN
+from .events.catalog import CatalogError
+from .hub import EventChange
+
+
+def _send_error(
+    connection: websocket_api.ActiveConnection, msg_id: int, err: ServiceValidationError
+) -> None:
+    connection.send_error(msg_id, err.translation_key or "invalid", str(err))
+
+
+@websocket_api.websocket_command(
+    {vol.Required("type"): "cam_events/event_types", vol.Required("camera"): str}
+)
+@websocket_api.async_response
+async def ws_event_types(
+    hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """Return a camera's catalogue."""
+    try:
+        events = camera_events(hass, msg["camera"])
+    except ServiceValidationError as err:
+        _send_error(connection, msg["id"], err)
+        return
+    connection.send_result(msg["id"], {"event_types": [t.as_dict() for t in events.catalog]})
+
+
+@websocket_api.websocket_command(
+    {
+        vol.Required("type"): "cam_events/events",
+        vol.Optional("camera"): str,
+        vol.Optional("event_type"): str,
+        vol.Optional("from"): vol.Any(str, int, float),
+        vol.Optional("to"): vol.Any(str, int, float),
+        vol.Optional("limit", default=50): int,
+        vol.Optional("offset", default=0): int,
+    }
+)
+@websocket_api.async_response
+async def ws_events(
+    hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """Return a page of events."""
+    try:
+        limit, offset = check_paging(msg["limit"], msg["offset"])
+        page = await async_list_events(
+            hass,
+            camera=msg.get("camera"),
+            type_name=msg.get("event_type"),
+            start_from=to_timestamp(msg.get("from"), "from"),
+            start_to=to_timestamp(msg.get("to"), "to"),
+            limit=limit,
+            offset=offset,
+        )
+    except ServiceValidationError as err:
+        _send_error(connection, msg["id"], err)
+        return
+    except CatalogError as err:  # pragma: no cover - list raises no catalogue errors today
+        connection.send_error(msg["id"], err.key, str(err))
+        return
+    connection.send_result(msg["id"], page)
+
+
+@websocket_api.websocket_command(
+    {vol.Required("type"): "cam_events/subscribe", vol.Optional("camera"): str}
+)
+@callback
+def ws_subscribe(
+    hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """Send every created or updated event (of one camera, or all) as it happens."""
+    entry_id: str | None = None
+    if camera := msg.get("camera"):
+        try:
+            entry_id = camera_events(hass, camera).entry.entry_id
+        except ServiceValidationError as err:
+            _send_error(connection, msg["id"], err)
+            return
+    subscribers = hass.data[DATA_DOMAIN].subscribers
+
+    @callback
+    def forward(change: EventChange) -> None:
+        if entry_id is not None and change.event.camera != entry_id:
+            return
+        connection.send_message(
+            websocket_api.event_message(
+                msg["id"],
+                {"action": change.action, "event": change.event.as_dict(change.camera_entity)},
+            )
+        )
+
+    subscribers.append(forward)
+
+    @callback
+    def unsubscribe() -> None:
+        subscribers.remove(forward)
+
+    connection.subscriptions[msg["id"]] = unsubscribe
+    connection.send_result(msg["id"])
+
+
+@callback
+def async_setup_websocket(hass: HomeAssistant) -> None:
+    """Register the commands."""
+    websocket_api.async_register_command(hass, ws_event_types)
+    websocket_api.async_register_command(hass, ws_events)
+    websocket_api.async_register_command(hass, ws_subscribe)
