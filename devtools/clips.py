@@ -48,10 +48,16 @@ def make_clip(
     fps: int = 15,
     seconds: float = 6.0,
     motion: Sequence[tuple[float, float]] = ((2.0, 4.0),),
+    covered: Sequence[tuple[float, float]] = (),
     bitrate: int = 1_000_000,
 ) -> Path:
-    """Write an H.264 MP4: a still scene, with a moving object during each (start, end) range."""
+    """Write an H.264 MP4 of a still scene, with events in it.
+
+    A moving object appears during each `motion` range, and a dark, almost uniform picture
+    (a covered lens) during each `covered` range.
+    """
     scene = background(width, height)
+    dark = np.full_like(scene, 14)
     with av.open(str(path), mode="w") as container:
         stream = container.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
@@ -62,6 +68,8 @@ def make_clip(
             t = index / fps
             moving = any(start <= t < end for start, end in motion)
             rgb = draw_object(scene, t) if moving else scene
+            if any(start <= t < end for start, end in covered):
+                rgb = dark
             frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
             frame.pts = index
             container.mux(stream.encode(frame))

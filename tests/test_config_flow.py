@@ -19,6 +19,7 @@ from custom_components.cam_events.const import (
     CONF_MIN_AREA,
     CONF_MOTION_DETECTION,
     CONF_OFF_DELAY,
+    CONF_RETENTION_DAYS,
     CONF_THRESHOLD,
     DOMAIN,
 )
@@ -258,6 +259,7 @@ async def test_options_flow_applies_live(hass: HomeAssistant, clip_path: Path) -
             CONF_MIN_AREA: 1.5,
             CONF_DETECT_FPS: 5,
             CONF_OFF_DELAY: 20,
+            CONF_RETENTION_DAYS: 7,
         },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY

@@ -15,6 +15,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.cam_events.const import DOMAIN, EVENT_CAM_EVENTS
+from devtools.clips import make_clip
 from tests.common import setup_camera, wait_for
 
 CAMERA = "camera.porch"
@@ -214,3 +215,44 @@ async def test_motion_and_stream_loss_make_events(
     assert event["metadata"]["changed_area"] > 0
     assert event["snapshot"] is not None
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_covered_lens_makes_a_tamper_event(
+    hass: HomeAssistant, tmp_path: Path, socket_enabled: None
+) -> None:
+    """A lens covered for 5 s: the tamper sensor turns on after ~3 s and an event is kept."""
+    clip = make_clip(tmp_path / "covered.mp4", seconds=9, motion=(), covered=((1.5, 6.5),))
+    entry = await setup_camera(hass, str(clip))
+    sensor = "binary_sensor.porch_tampering"
+    assert hass.states.get(sensor).state == "off"
+    await wait_for(lambda: hass.states.get(sensor).state == "on", 8)
+    assert hass.states.get(sensor).attributes["contrast"] < 10
+    await wait_for(lambda: hass.states.get(sensor).state == "off", 5)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    page = await _call(hass, "list_events", type="tamper")
+    event = page["objects"][-1]
+    assert 1.0 < event["duration"] < 5.5
+    assert event["metadata"]["contrast"] < 10
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_retention_purges_old_events(
+    hass: HomeAssistant, camera: Any, freezer: FrozenDateTimeFactory
+) -> None:
+    """Events older than the retention go, with their snapshots; newer ones stay."""
+    old = await _call(
+        hass,
+        "create_event",
+        camera=CAMERA,
+        type="manual",
+        time=(dt_util.utcnow() - timedelta(days=40)).isoformat(),
+    )
+    kept = await _call(hass, "trigger_event", camera=CAMERA, type="manual")
+    await hass.config_entries.async_reload(camera.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    page = await _call(hass, "list_events", camera=CAMERA)
+    assert [e["id"] for e in page["objects"]] == [kept["id"]]
+    snapshots = Path(hass.config.path("cam_events", "snapshots", camera.entry_id))
+    assert old["snapshot"]
+    assert not (snapshots / f"{old['id']}.jpg").exists()
+    assert (snapshots / f"{kept['id']}.jpg").exists()

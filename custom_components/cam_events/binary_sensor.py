@@ -22,6 +22,11 @@ MOTION = BinarySensorEntityDescription(
     translation_key="motion",
     device_class=BinarySensorDeviceClass.MOTION,
 )
+TAMPER = BinarySensorEntityDescription(
+    key="tamper",
+    translation_key="tamper",
+    device_class=BinarySensorDeviceClass.TAMPER,
+)
 
 
 async def async_setup_entry(
@@ -30,7 +35,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the motion sensor."""
-    async_add_entities([MotionBinarySensor(entry, MOTION)])
+    async_add_entities([MotionBinarySensor(entry, MOTION), TamperBinarySensor(entry, TAMPER)])
 
 
 class MotionBinarySensor(CamEventsEntity, BinarySensorEntity):
@@ -51,3 +56,20 @@ class MotionBinarySensor(CamEventsEntity, BinarySensorEntity):
             "changed_area": round(result.changed_ratio * 100, 2),
             "bounding_box": list(result.bbox) if result.bbox else None,
         }
+
+
+class TamperBinarySensor(CamEventsEntity, BinarySensorEntity):
+    """On while the lens is covered, blacked out or blinded (the picture turned uniform)."""
+
+    @property
+    def is_on(self) -> bool:
+        """Whether the view is tampered with."""
+        return self.runtime.tampered
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """How uniform and how bright the picture was when the state last changed."""
+        result = self.runtime.tamper
+        if result is None:
+            return None
+        return {"contrast": result.contrast, "brightness": result.mean}

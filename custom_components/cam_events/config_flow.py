@@ -23,11 +23,13 @@ from .const import (
     CONF_MIN_AREA,
     CONF_MOTION_DETECTION,
     CONF_OFF_DELAY,
+    CONF_RETENTION_DAYS,
     CONF_THRESHOLD,
     DEFAULT_DETECT_FPS,
     DEFAULT_MOTION_DETECTION,
     DEFAULT_NAME,
     DEFAULT_OFF_DELAY,
+    DEFAULT_RETENTION_DAYS,
     DOMAIN,
     PROBE_TIMEOUT,
 )
@@ -246,6 +248,18 @@ class CamEventsOptionsFlow(OptionsFlow):
                         max=30,
                         step=0.5,
                         unit_of_measurement="fps",
+                        mode=selector.NumberSelectorMode.BOX,
+                    )
+                ),
+                vol.Required(
+                    CONF_RETENTION_DAYS,
+                    default=options.get(CONF_RETENTION_DAYS, DEFAULT_RETENTION_DAYS),
+                ): selector.NumberSelector(
+                    selector.NumberSelectorConfig(
+                        min=1,
+                        max=3650,
+                        step=1,
+                        unit_of_measurement="d",
                         mode=selector.NumberSelectorMode.BOX,
                     )
                 ),

@@ -14,13 +14,14 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.storage import Store
 
 from .const import DOMAIN, EVENT_CAM_EVENTS, SNAPSHOT_URL
-from .events.catalog import MOTION, NET, Catalog, CatalogError, EventType
+from .events.catalog import MOTION, NET, TAMPER, Catalog, CatalogError, EventType
 from .events.model import Event, new_event_id
 from .events.snapshots import write_snapshot
 
 if TYPE_CHECKING:
     from .data import CamEventsConfigEntry, DomainData
     from .runtime import CameraRuntime
+    from .video.tamper import TamperResult
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -180,6 +181,15 @@ class CameraEvents:
             self._task(self.async_begin(MOTION, MOTION, metadata))
         else:
             self._task(self.async_end(MOTION))
+
+    @callback
+    def async_tamper_changed(self, result: TamperResult) -> None:
+        """Open a tamper event while the view is covered or blinded; end it when it is back."""
+        if result.active:
+            metadata = {"contrast": result.contrast, "brightness": result.mean}
+            self._task(self.async_begin(TAMPER, TAMPER, metadata))
+        else:
+            self._task(self.async_end(TAMPER))
 
     @callback
     def async_stream_changed(self, available: bool, error: str | None) -> None:

@@ -17,6 +17,7 @@ from .video.errors import StreamError
 from .video.jpeg import SnapshotCache
 from .video.source import SourceKind, StreamSource
 from .video.stream_worker import StreamState, StreamWorker, WorkerStats
+from .video.tamper import TamperResult
 
 if TYPE_CHECKING:
     from .data import CamEventsConfigEntry
@@ -42,6 +43,7 @@ class CameraRuntime:
         self.last_motion: MotionResult | None = None
         self.last_motion_at: float | None = None
         self.stats: WorkerStats | None = None
+        self.tamper: TamperResult | None = None
         self.snapshots = SnapshotCache()
         self._listeners: list[CALLBACK_TYPE] = []
         self._off_timer: CALLBACK_TYPE | None = None
@@ -135,6 +137,22 @@ class CameraRuntime:
     def on_stats(self, stats: WorkerStats) -> None:
         """Worker thread: hand counters to the loop."""
         self.hass.loop.call_soon_threadsafe(self._async_on_stats, stats)
+
+    def on_tamper(self, result: TamperResult) -> None:
+        """Worker thread: hand a tamper change to the loop."""
+        self.hass.loop.call_soon_threadsafe(self._async_on_tamper, result)
+
+    @callback
+    def _async_on_tamper(self, result: TamperResult) -> None:
+        self.tamper = result
+        if self.events is not None:
+            self.events.async_tamper_changed(result)
+        self.async_notify()
+
+    @property
+    def tampered(self) -> bool:
+        """Whether the lens is covered, blacked out or blinded now."""
+        return self.tamper is not None and self.tamper.active
 
     @callback
     def _async_on_state(self, state: StreamState, error: StreamError | None) -> None:

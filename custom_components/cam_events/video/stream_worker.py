@@ -19,6 +19,7 @@ import av
 from .detector import DetectorSettings, MotionDetector, MotionResult, luma_plane
 from .errors import StreamError, StreamErrorCode, classify
 from .source import SourceKind, StreamSource, redact_url
+from .tamper import TamperDetector, TamperResult
 
 if TYPE_CHECKING:
     from av.container import InputContainer
@@ -75,6 +76,9 @@ class WorkerListener(Protocol):
     def on_stats(self, stats: WorkerStats) -> None:
         """Report periodic counters."""
 
+    def on_tamper(self, result: TamperResult) -> None:
+        """Report that tampering (a covered or blinded lens) started or ended."""
+
 
 class StreamWorker:
     """Decodes one stream in its own thread and runs the motion detector on it."""
@@ -92,6 +96,7 @@ class StreamWorker:
         self._listener = listener
         self._settings = settings or WorkerSettings()
         self._detector = MotionDetector(self._settings.detector)
+        self._tamper = TamperDetector()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._state = StreamState.STOPPED
@@ -171,6 +176,7 @@ class StreamWorker:
                     continue
                 error = StreamError(StreamErrorCode.ENDED, "the stream ended")
             self._end_motion()
+            self._end_tamper()
             self._latest = None
             if time.monotonic() - started >= GOOD_RUN:
                 backoff = BACKOFF_INITIAL
@@ -190,6 +196,7 @@ class StreamWorker:
             self._stop.wait(delay)
             backoff = min(backoff * 2, BACKOFF_MAX)
         self._end_motion()
+        self._end_tamper()
         self._latest = None
         self._set_state(StreamState.STOPPED)
 
@@ -209,6 +216,7 @@ class StreamWorker:
             stream.thread_type = "NONE"
             codec = stream.codec_context.name
             self._detector.reset()
+            self._tamper.reset()
             for frame in self._frames(container, stream):
                 if self._stop.is_set():
                     return
@@ -249,12 +257,16 @@ class StreamWorker:
             if now - self._last_detect >= interval:
                 self._last_detect = now
                 self._detected += 1
-                result = self._detector.process(luma_plane(frame))
+                luma = luma_plane(frame)
+                result = self._detector.process(luma)
                 if result.motion != self._motion:
                     self._motion = result.motion
                     self._listener.on_motion(result.motion, result, time.time())
+                if (tamper := self._tamper.process(luma, now)) is not None:
+                    self._listener.on_tamper(tamper)
         else:
             self._end_motion()
+            self._end_tamper()
         if now - self._stats_start >= STATS_INTERVAL:
             elapsed = now - self._stats_start if self._stats_start else 0.0
             if elapsed:
@@ -268,6 +280,11 @@ class StreamWorker:
                     )
                 )
             self._stats_start, self._decoded, self._detected = now, 0, 0
+
+    def _end_tamper(self) -> None:
+        if self._tamper.active:
+            self._tamper.reset()
+            self._listener.on_tamper(TamperResult(False, 0.0, 0.0))
 
     def _end_motion(self) -> None:
         if self._motion:
