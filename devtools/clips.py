@@ -17,7 +17,7 @@ def background(width: int, height: int, seed: int = 1) -> NDArray[np.uint8]:
     rng = np.random.default_rng(seed)
     y = np.linspace(40, 200, height, dtype=np.float32)[:, None]
     x = np.linspace(0, 60, width, dtype=np.float32)[None, :]
-    base = (y + x).astype(np.uint8)
+    base = np.clip(y + x, 0, 255).astype(np.uint8)
     frame = np.stack([base, base, base], axis=-1)
     for _ in range(12):
         w, h = rng.integers(width // 16, width // 4), rng.integers(height // 16, height // 4)

@@ -44,9 +44,15 @@ CLIP_ARGS = ("--width", "1280", "--height", "720", "--fps", "15", "--seconds", "
 # (assist_pipeline's packages do not build for Python 3.14, go2rtc has no binary, dhcp has no
 # libpcap) or want hardware (bluetooth, usb). Home Assistant always loads the frontend,
 # person, automation, backup and the other core parts; this adds what makes the UI useful.
+# There is no `http:` block: Home Assistant 2026.10 imports one into .storage/http only as a
+# trial that it reverts (restarting on port 8123) unless confirmed in the UI within 5 minutes.
+# The port comes from SETUP_PORT on the first start instead, and `prepare` keeps the stored
+# port equal to PORT on later starts.
 CONFIGURATION_YAML = """\
 # Written by scripts/develop (devtools/develop.py); kept as it is on later runs.
 # Delete the config/ folder to start over (user, entries, history and all).
+# The port is not set here: scripts/develop takes it from $PORT (default 8123).
+
 # The UI and its settings panels (Home Assistant sets these up anyway; listed for clarity).
 frontend:
 config:
@@ -55,9 +61,6 @@ history:
 logbook:
 recorder:
   purge_keep_days: 3
-
-http:
-  server_port: !env_var PORT 8123
 
 logger:
   default: warning
@@ -78,14 +81,21 @@ class DevelopError(Exception):
 # --- before Home Assistant starts -------------------------------------------------------
 
 
-async def prepare_config(config_dir: Path) -> None:
-    """Write configuration.yaml (once), link the integration, and make the demo clip (once)."""
+async def prepare_config(config_dir: Path, *, port: int | None = None) -> None:
+    """Write configuration.yaml (once), link the integration, and make the demo clip (once).
+
+    Home Assistant takes its port from the SETUP_PORT environment variable on its first
+    start with a config dir, and from .storage/http after that: given `port`, this makes
+    the stored port `port` too, so that a later start with another port works.
+    """
     config_dir = config_dir.resolve()
     config_dir.mkdir(parents=True, exist_ok=True)
     configuration = config_dir / "configuration.yaml"
     if not configuration.exists():
         configuration.write_text(CONFIGURATION_YAML)
     _link_integration(config_dir)
+    if port is not None:
+        _set_stored_port(config_dir, port)
     clip = config_dir / "demo.mp4"
     if not clip.exists():
         await _make_clip(clip)
@@ -102,6 +112,29 @@ def _link_integration(config_dir: Path) -> None:
     elif link.exists():
         raise DevelopError(f"{link} exists and is not a link to {PACKAGE}: move it away")
     link.symlink_to(target, target_is_directory=True)
+
+
+def _set_stored_port(config_dir: Path, port: int) -> None:
+    """Put `port` into the stored HTTP config (stable and pending), if there is one."""
+    path = config_dir / ".storage" / "http"
+    if not path.exists():
+        return
+    try:
+        stored = json.loads(path.read_text())
+        slots = [stored["data"]["stable"], stored["data"].get("pending")]
+    except (ValueError, KeyError, TypeError) as err:
+        print(f"Cannot read {path} ({err!r}): Home Assistant picks the port", flush=True)
+        return
+    changed = False
+    for slot in slots:
+        if isinstance(slot, dict) and slot.get("server_port") != port:
+            slot["server_port"] = port
+            changed = True
+    if changed:
+        partial = path.with_name(f"{path.name}.partial")
+        partial.write_text(json.dumps(stored, indent=2))
+        partial.chmod(path.stat().st_mode & 0o777)  # Home Assistant keeps it private
+        partial.replace(path)
 
 
 async def _make_clip(clip: Path) -> None:
@@ -260,17 +293,18 @@ async def _onboard(client: _Client, steps: list[dict[str, Any]] | None) -> None:
         await client.log_in(USERNAME, PASSWORD)
     if steps is None:
         return
-    if "core_config" not in done:
-        await client.request("POST", "/api/onboarding/core_config", {})
-    if "analytics" not in done:
-        await client.request("POST", "/api/onboarding/analytics", {})
+    remaining = [step for step in ("core_config", "analytics") if step not in done]
+    for step in remaining:
+        await client.request("POST", f"/api/onboarding/{step}", {})
     if "integration" not in done:
+        remaining.append("integration")
         await client.request(
             "POST",
             "/api/onboarding/integration",
             {"client_id": client.client_id, "redirect_uri": client.redirect_uri},
         )
-    print("Onboarding: done", flush=True)
+    if remaining:
+        print(f"Onboarding: finished {', '.join(remaining)}", flush=True)
 
 
 async def _entries(client: _Client) -> list[dict[str, Any]]:
@@ -312,15 +346,19 @@ async def _set_options(client: _Client, entry_id: str, options: Mapping[str, Any
         raise DevelopError(f"Setting the demo camera's options failed: {result}")
 
 
-async def _entity_ids(client: _Client, entry_id: str, timeout: float) -> list[str]:
-    """Wait for the entry's camera and motion sensor; return all its entity ids."""
+async def _entity_ids(
+    client: _Client, entry_id: str, timeout: float
+) -> tuple[list[str], list[str]]:
+    """Wait for the entry's camera and motion sensor; return its enabled, disabled entity ids."""
     deadline = time.monotonic() + timeout
     while True:
         registry = await client.websocket({"type": "config/entity_registry/list"})
-        ids = sorted(e["entity_id"] for e in registry if e.get("config_entry_id") == entry_id)
-        domains = {entity_id.split(".", 1)[0] for entity_id in ids}
+        mine = [e for e in registry if e.get("config_entry_id") == entry_id]
+        enabled = sorted(e["entity_id"] for e in mine if not e.get("disabled_by"))
+        disabled = sorted(e["entity_id"] for e in mine if e.get("disabled_by"))
+        domains = {entity_id.split(".", 1)[0] for entity_id in enabled}
         if {"camera", "binary_sensor"} <= domains or time.monotonic() > deadline:
-            return ids
+            return enabled, disabled
         await asyncio.sleep(1)
 
 
@@ -328,8 +366,9 @@ async def onboard_and_add_demo(base_url: str, clip: Path) -> dict[str, Any]:
     """Onboard a running Home Assistant (user dev / dev) and add the demo camera once.
 
     Waits for `base_url` to answer. Returns the base URL, the user, fresh tokens
-    (`token` is the access token, valid for 30 minutes), the cam_events entry used and its
-    entity ids (`camera` and `motion` name the two a test needs most).
+    (`token` is the access token, valid for 30 minutes), the cam_events entry used (the one
+    titled Demo, else the first) and its entity ids, enabled and disabled (`camera` and
+    `motion` name the two a test needs most).
     """
     clip = clip.resolve()
     timeout = aiohttp.ClientTimeout(total=120)
@@ -347,7 +386,7 @@ async def onboard_and_add_demo(base_url: str, clip: Path) -> dict[str, Any]:
         else:
             chosen = next((e for e in entries if e["title"] == DEMO_NAME), entries[0])
             entry_id = chosen["entry_id"]
-        entity_ids = await _entity_ids(client, entry_id, ENTITIES_TIMEOUT)
+        entity_ids, disabled = await _entity_ids(client, entry_id, ENTITIES_TIMEOUT)
         entry = next(e for e in await _entries(client) if e["entry_id"] == entry_id)
     return {
         "base_url": client.base,
@@ -360,6 +399,7 @@ async def onboard_and_add_demo(base_url: str, clip: Path) -> dict[str, Any]:
         "entry_state": entry["state"],
         "entry_created": created,
         "entity_ids": entity_ids,
+        "disabled_entity_ids": disabled,
         "camera": next((e for e in entity_ids if e.startswith("camera.")), None),
         "motion": next(
             (e for e in entity_ids if e.startswith("binary_sensor.") and e.endswith("_motion")),
@@ -368,17 +408,26 @@ async def onboard_and_add_demo(base_url: str, clip: Path) -> dict[str, Any]:
     }
 
 
-def _banner(result: Mapping[str, Any], display_url: str, clip: Path) -> str:
+def _banner(result: Mapping[str, Any], display_url: str, clip: Path, seconds: float) -> str:
     lines = [
-        f"Home Assistant with cam_events is ready: {display_url}",
+        f"Home Assistant with cam_events is ready: {display_url}  (after {seconds:.0f} s)",
         f"  user name: {result['username']}",
         f"  password:  {result['password']}",
-        f"  camera entry: {result['entry_title']!r} ({result['entry_state']}), "
-        f"playing {clip} in a loop",
+        f"  camera entry: {result['entry_title']!r} ({result['entry_state']})",
         "  entity ids:",
         *(f"    {entity_id}" for entity_id in result["entity_ids"]),
-        "  The clip is 40 s long: still for 20 s, then an object moves for 16 s, so the",
-        "  motion sensor turns on about once every 40 s and off 5 s after the motion ends.",
+    ]
+    if result["disabled_entity_ids"]:
+        lines.append("  disabled (enable them under the device):")
+        lines.extend(f"    {entity_id}" for entity_id in result["disabled_entity_ids"])
+    if result["entry_title"] == DEMO_NAME:
+        lines += [
+            f"  It plays {clip} in a loop: 40 s, still for 20 s, then an object",
+            "  moves for 16 s; the motion sensor turns on once a loop, off 5 s after it stops.",
+        ]
+    lines += [
+        "  Assist (voice) is left out: its packages do not build for Python 3.14, hence",
+        "  the notification about assist_pipeline and assist_satellite.",
         "  Stop Home Assistant with Ctrl-C.",
     ]
     rule = "=" * max(len(line) for line in lines)
@@ -394,13 +443,16 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     prepare = commands.add_parser("prepare", help="write the config dir before HA starts")
     prepare.add_argument("config_dir", type=Path)
-    prepare.add_argument("--port", type=int, help="fail if this port is already taken")
+    prepare.add_argument(
+        "--port", type=int, help="the port HA will use: fail if it is taken, store it in config"
+    )
     onboard = commands.add_parser("onboard", help="onboard a running HA, add the demo camera")
     onboard.add_argument("base_url")
     onboard.add_argument("clip", type=Path)
     onboard.add_argument("--display-url", help="URL to print for people (default: base_url)")
     onboard.add_argument("--write", type=Path, help="also write the result here as JSON")
     args = parser.parse_args(argv)
+    started = time.monotonic()
 
     try:
         if args.command == "prepare":
@@ -408,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise DevelopError(
                     f"Port {args.port} is already in use: stop what runs there or set PORT"
                 )
-            asyncio.run(prepare_config(args.config_dir))
+            asyncio.run(prepare_config(args.config_dir, port=args.port))
             return 0
         result = asyncio.run(onboard_and_add_demo(args.base_url, args.clip))
     except DevelopError as err:
@@ -416,7 +468,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.write:
         args.write.write_text(json.dumps(result, indent=2) + "\n")
-    print(_banner(result, args.display_url or result["base_url"], args.clip.resolve()), flush=True)
+    url = args.display_url or result["base_url"]
+    print(_banner(result, url, args.clip.resolve(), time.monotonic() - started), flush=True)
     return 0
 
 

@@ -48,7 +48,7 @@ class MotionBinarySensor(CamEventsEntity, BinarySensorEntity):
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Where the last motion was and how much of the frame it covered."""
+        """Return where the latest motion started and how much of the frame it covered."""
         result = self.runtime.last_motion
         if result is None:
             return None
