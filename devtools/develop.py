@@ -318,6 +318,10 @@ async def _add_demo(client: _Client, clip: Path) -> str:
     """Add the demo camera through the config flow, set its options; return the entry id."""
     print(f"Adding the demo camera {DEMO_NAME!r} playing {clip}", flush=True)
     flow = await client.request("POST", "/api/config/config_entries/flow", {"handler": DOMAIN})
+    # The first step is a menu: a camera, or a destination for event handlers.
+    await client.request(
+        "POST", f"/api/config/config_entries/flow/{flow['flow_id']}", {"next_step_id": "camera"}
+    )
     result = await client.request(
         "POST",
         f"/api/config/config_entries/flow/{flow['flow_id']}",

@@ -45,3 +45,16 @@ async def setup_camera(
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return entry
+
+
+async def wait_real(hass: HomeAssistant, predicate: Callable[[], bool], seconds: float) -> None:
+    """Wait for `predicate` in real time, also under a frozen clock (polls in a thread)."""
+
+    def poll() -> bool:
+        for _ in range(int(seconds / 0.02)):
+            if predicate():
+                return True
+            time.sleep(0.02)
+        return predicate()
+
+    assert await hass.async_add_executor_job(poll), f"condition not met within {seconds} s"

@@ -66,6 +66,9 @@ async def test_mjpeg_flow_auth(hass: HomeAssistant, socket_enabled: None) -> Non
     await server.start()
     try:
         result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": "camera"}
+        )
         user_input = {CONF_NAME: "Gate", CONF_URL: server.url, CONF_USERNAME: "viewer"}
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {**user_input, CONF_PASSWORD: "bad"}

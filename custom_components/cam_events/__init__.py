@@ -7,8 +7,10 @@ import logging
 from pathlib import Path
 import shutil
 import time
+from typing import Any
 
-from homeassistant.const import EVENT_HOMEASSISTANT_CLOSE
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import EVENT_HOMEASSISTANT_CLOSE, EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, device_registry as dr
@@ -20,15 +22,24 @@ from .const import (
     CONF_RETENTION_DAYS,
     DEFAULT_RETENTION_DAYS,
     DOMAIN,
+    KIND_CAMERA,
+    OUTBOX_BACKOFF_INITIAL,
+    OUTBOX_BACKOFF_MAX,
+    OUTBOX_MAX_ATTEMPTS,
     PLATFORMS,
+    PROFILE_PLATFORMS,
     STORAGE_DIR,
     STREAM_TIMEOUT,
 )
-from .data import DATA_DOMAIN, CamEventsConfigEntry, DomainData
+from .data import DATA_DOMAIN, CamEventsConfigEntry, DomainData, ProfileConfigEntry
+from .delivery.outbox import Outbox, OutboxStore
 from .events.snapshots import delete_snapshots
 from .events.store import EventStore
+from .handler_services import async_setup_handler_services
+from .handlers import ProfileRuntime
 from .http_api import async_setup_http
 from .hub import CameraEvents
+from .profiles import kind_of
 from .runtime import CameraRuntime
 from .services import async_setup_services
 from .video.stream_worker import StreamState
@@ -41,30 +52,71 @@ RETENTION_INTERVAL = timedelta(hours=6)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Open the event history and register services and APIs, once for all cameras."""
+    """Open the event history and the outbox; register services and APIs, once for all."""
     base_dir = Path(hass.config.path(STORAGE_DIR))
     store = EventStore(str(base_dir / "events.db"))
+    outbox_store = OutboxStore(str(base_dir / "outbox.db"))
 
-    def open_store() -> None:
+    def open_stores() -> None:
         base_dir.mkdir(parents=True, exist_ok=True)
         store.open()
+        outbox_store.open()
 
-    await hass.async_add_executor_job(open_store)
-    hass.data[DATA_DOMAIN] = DomainData(store=store, base_dir=base_dir)
+    await hass.async_add_executor_job(open_stores)
+    outbox = Outbox(
+        outbox_store,
+        hass.async_add_executor_job,
+        spool_dir=base_dir / "spool",
+        backoff_initial=OUTBOX_BACKOFF_INITIAL,
+        backoff_max=OUTBOX_BACKOFF_MAX,
+        max_attempts=OUTBOX_MAX_ATTEMPTS,
+    )
+    await outbox.start()
+    hass.data[DATA_DOMAIN] = DomainData(
+        store=store,
+        base_dir=base_dir,
+        outbox=outbox,
+        outbox_store=outbox_store,
+        spool_dir=base_dir / "spool",
+    )
 
-    async def close_store(_event: Event) -> None:
+    async def stop_outbox(_event: Event) -> None:
+        await outbox.stop()
+
+    async def close_stores(_event: Event) -> None:
+        await outbox.stop()
         await hass.async_add_executor_job(store.close)
+        await hass.async_add_executor_job(outbox_store.close)
 
-    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_CLOSE, close_store)
+    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop_outbox)
+    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_CLOSE, close_stores)
     # Exception messages (HTTP API errors) are read from the translation cache.
     await async_get_translations(hass, "en", "exceptions", {DOMAIN})
     async_setup_services(hass)
+    async_setup_handler_services(hass)
     async_setup_http(hass)
     async_setup_websocket(hass)
     return True
 
 
-async def async_setup_entry(hass: HomeAssistant, entry: CamEventsConfigEntry) -> bool:
+async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+    """Start a camera (stream worker, events, entities) or a handler profile."""
+    if kind_of(entry.data) != KIND_CAMERA:
+        return await _async_setup_profile(hass, entry)
+    return await _async_setup_camera(hass, entry)
+
+
+async def _async_setup_profile(hass: HomeAssistant, entry: ProfileConfigEntry) -> bool:
+    """Start a profile's outbox worker and its health sensors."""
+    profile = ProfileRuntime(hass, entry)
+    entry.runtime_data = profile
+    await profile.async_start()
+    await hass.config_entries.async_forward_entry_setups(entry, PROFILE_PLATFORMS)
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    return True
+
+
+async def _async_setup_camera(hass: HomeAssistant, entry: CamEventsConfigEntry) -> bool:
     """Start a camera's stream worker, its events and its entities."""
     runtime = CameraRuntime(hass, entry)
     runtime.async_start()
@@ -85,6 +137,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: CamEventsConfigEntry) ->
             translation_placeholders=placeholders,
         )
     entry.runtime_data = runtime
+
+    async def stop_worker(_event: Event) -> None:
+        await runtime.async_stop()
+
+    # Home Assistant stops without unloading entries: join the thread all the same.
+    entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop_worker))
     events = CameraEvents(hass, entry, runtime, hass.data[DATA_DOMAIN])
     await events.async_load()
     runtime.events = events
@@ -103,21 +161,27 @@ async def async_setup_entry(hass: HomeAssistant, entry: CamEventsConfigEntry) ->
 
     entry.async_create_background_task(hass, purge(), f"{DOMAIN} retention")
     entry.async_on_unload(
-        async_track_time_interval(hass, purge, RETENTION_INTERVAL, name=f"{DOMAIN} retention")
+        async_track_time_interval(
+            hass, purge, RETENTION_INTERVAL, name=f"{DOMAIN} retention", cancel_on_shutdown=True
+        )
     )
     return True
 
 
-async def async_unload_entry(hass: HomeAssistant, entry: CamEventsConfigEntry) -> bool:
-    """Stop the worker thread (joined) and remove the entities."""
-    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+    """Stop the worker thread (joined) or the profile's worker, and remove the entities."""
+    platforms = PLATFORMS if kind_of(entry.data) == KIND_CAMERA else PROFILE_PLATFORMS
+    unloaded = await hass.config_entries.async_unload_platforms(entry, platforms)
     await entry.runtime_data.async_stop()
     return unloaded
 
 
-async def async_remove_entry(hass: HomeAssistant, entry: CamEventsConfigEntry) -> None:
-    """Forget a deleted camera's catalogue, history and snapshots."""
+async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    """Forget a deleted camera's catalogue, history and snapshots, or a profile's jobs."""
     domain = hass.data[DATA_DOMAIN]
+    if kind_of(entry.data) != KIND_CAMERA:
+        await hass.async_add_executor_job(domain.outbox_store.delete_profile, entry.entry_id)
+        return
     await CameraEvents(hass, entry, None, domain).async_remove_storage()  # type: ignore[arg-type]
     await hass.async_add_executor_job(domain.store.delete_camera, entry.entry_id)
     await hass.async_add_executor_job(
@@ -140,6 +204,6 @@ async def _async_purge(hass: HomeAssistant, entry: CamEventsConfigEntry) -> None
         _LOGGER.debug("Removed %d events of %s older than %s days", len(removed), entry.title, days)
 
 
-async def _async_options_updated(hass: HomeAssistant, entry: CamEventsConfigEntry) -> None:
-    """Apply detection options live: the stream keeps running."""
+async def _async_options_updated(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    """Apply options live: the stream (or the profile's worker) keeps running."""
     entry.runtime_data.async_apply_options()

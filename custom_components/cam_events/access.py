@@ -13,9 +13,10 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN
+from .const import DOMAIN, KIND_CAMERA
 from .data import DATA_DOMAIN
 from .events.catalog import CatalogError
+from .profiles import kind_of
 
 if TYPE_CHECKING:
     from .data import CamEventsConfigEntry
@@ -47,7 +48,7 @@ def _entry_for(hass: HomeAssistant, camera: str) -> CamEventsConfigEntry | None:
             return None
         entry_id = entity.config_entry_id
     entry = hass.config_entries.async_get_entry(entry_id)
-    if entry is None or entry.domain != DOMAIN:
+    if entry is None or entry.domain != DOMAIN or kind_of(entry.data) != KIND_CAMERA:
         return None
     return entry
 
@@ -66,6 +67,8 @@ def camera_entity_ids(hass: HomeAssistant) -> dict[str, str | None]:
     """Map each loaded camera's entry id to its camera entity id."""
     result: dict[str, str | None] = {}
     for entry in hass.config_entries.async_loaded_entries(DOMAIN):
+        if kind_of(entry.data) != KIND_CAMERA:
+            continue
         events = entry.runtime_data.events
         result[entry.entry_id] = events.camera_entity if events else None
     return result

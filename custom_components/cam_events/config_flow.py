@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 from homeassistant.config_entries import (
+    ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlow,
@@ -20,6 +21,7 @@ import probatio as vol
 from .const import (
     CONF_DETECT_FPS,
     CONF_DETECT_URL,
+    CONF_KIND,
     CONF_MIN_AREA,
     CONF_MOTION_DETECTION,
     CONF_OFF_DELAY,
@@ -31,9 +33,23 @@ from .const import (
     DEFAULT_OFF_DELAY,
     DEFAULT_RETENTION_DAYS,
     DOMAIN,
+    KIND_CAMERA,
+    KIND_FTP,
+    KIND_HTTP,
+    KIND_LOCAL,
+    KIND_SMTP,
+    KIND_UDP,
     PROBE_TIMEOUT,
+    PROFILE_KINDS,
 )
 from .data import CamEventsConfigEntry
+from .profile_flow import (
+    async_validate_profile,
+    check_schedule,
+    profile_schema,
+    schedule_schema,
+)
+from .profiles import kind_of
 from .settings import DEFAULT_DETECTOR, detect_source, main_source
 from .video.errors import StreamError, StreamErrorCode
 from .video.probe import probe
@@ -131,6 +147,10 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
         return data
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Choose what to add: a camera or a destination for event handlers."""
+        return self.async_show_menu(step_id="user", menu_options=["camera", *PROFILE_KINDS])
+
+    async def async_step_camera(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Name, stream URL, credentials, optional detect stream."""
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -144,10 +164,54 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
                 if data := await self._async_validate(user_input, errors):
                     return self.async_create_entry(title=user_input[CONF_NAME], data=data)
         return self.async_show_form(
-            step_id="user",
+            step_id="camera",
             data_schema=_stream_schema(user_input or {}, with_name=True),
             errors=errors,
         )
+
+    # ---- handler profiles --------------------------------------------------------------
+
+    async def _async_profile(
+        self, kind: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        errors: dict[str, str] = {}
+        placeholders = {"error": ""}
+        if user_input is not None:
+            name = str(user_input.get(CONF_NAME, "")).strip()
+            await self.async_set_unique_id(f"profile:{name.lower()}")
+            self._abort_if_unique_id_configured()
+            data, errors, placeholders = await async_validate_profile(
+                hass=self.hass, kind=kind, user_input=user_input
+            )
+            if not errors:
+                data.pop(CONF_NAME, None)
+                return self.async_create_entry(title=name, data={CONF_KIND: kind, **data})
+        return self.async_show_form(
+            step_id=kind,
+            data_schema=profile_schema(kind, user_input or {}, with_name=True),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def async_step_smtp(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Add an e-mail (SMTP) server."""
+        return await self._async_profile(KIND_SMTP, user_input)
+
+    async def async_step_ftp(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Add an FTP server."""
+        return await self._async_profile(KIND_FTP, user_input)
+
+    async def async_step_http(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Add an HTTP push platform."""
+        return await self._async_profile(KIND_HTTP, user_input)
+
+    async def async_step_udp(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Add a UDP push destination."""
+        return await self._async_profile(KIND_UDP, user_input)
+
+    async def async_step_local(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Add a local storage folder."""
+        return await self._async_profile(KIND_LOCAL, user_input)
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """Start when the camera refuses its credentials."""
@@ -187,8 +251,11 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the stream URL, credentials or detect stream."""
+        """Change the stream URL, credentials or detect stream (or a profile's settings)."""
         entry = self._get_reconfigure_entry()
+        kind = kind_of(entry.data)
+        if kind != KIND_CAMERA:
+            return await self._async_reconfigure_profile(entry, kind, user_input)
         errors: dict[str, str] = {}
         if user_input is not None:
             try:
@@ -207,12 +274,39 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
+    async def _async_reconfigure_profile(
+        self, entry: ConfigEntry, kind: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        errors: dict[str, str] = {}
+        placeholders = {"error": ""}
+        if user_input is not None:
+            data, errors, placeholders = await async_validate_profile(
+                hass=self.hass, kind=kind, user_input=user_input
+            )
+            if not errors:
+                return self.async_update_reload_and_abort(entry, data={CONF_KIND: kind, **data})
+        return self.async_show_form(
+            step_id="reconfigure_profile",
+            data_schema=profile_schema(kind, user_input or entry.data, with_name=False),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def async_step_reconfigure_profile(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change a profile's settings (tested before saving)."""
+        entry = self._get_reconfigure_entry()
+        return await self._async_reconfigure_profile(entry, kind_of(entry.data), user_input)
+
 
 class CamEventsOptionsFlow(OptionsFlow):
-    """Detection settings, applied without restarting the stream."""
+    """Detection settings, or a profile's time filters and pause; applied without a restart."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Sensitivity, area, rate, off-delay, on/off."""
+        if kind_of(self.config_entry.data) != KIND_CAMERA:
+            return await self.async_step_schedule()
         if user_input is not None:
             return self.async_create_entry(data=user_input)
         options = self.config_entry.options
@@ -277,3 +371,18 @@ class CamEventsOptionsFlow(OptionsFlow):
             }
         )
         return self.async_show_form(step_id="init", data_schema=schema)
+
+    async def async_step_schedule(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Days, time windows and the notification pause of a profile."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            options, errors = check_schedule(user_input)
+            if not errors:
+                return self.async_create_entry(data=options)
+        return self.async_show_form(
+            step_id="schedule",
+            data_schema=schedule_schema(user_input or self.config_entry.options),
+            errors=errors,
+        )

@@ -36,3 +36,40 @@ CONF_RETENTION_DAYS: Final = "retention_days"
 DEFAULT_RETENTION_DAYS: Final = 30
 STORAGE_DIR: Final = "cam_events"
 SNAPSHOT_URL: Final = "/api/cam_events/snapshots/{event_id}.jpg"
+
+# Handler profiles: a config entry is a camera or a delivery profile.
+CONF_KIND: Final = "kind"
+KIND_CAMERA: Final = "camera"
+KIND_SMTP: Final = "smtp"
+KIND_FTP: Final = "ftp"
+KIND_HTTP: Final = "http"
+KIND_UDP: Final = "udp"
+KIND_LOCAL: Final = "local"
+PROFILE_KINDS: Final = (KIND_SMTP, KIND_FTP, KIND_HTTP, KIND_UDP, KIND_LOCAL)
+PROFILE_PLATFORMS: Final = (Platform.SENSOR,)
+
+CONF_SECURITY: Final = "security"
+CONF_AUTH: Final = "auth"
+CONF_SENDER: Final = "sender"
+CONF_RECIPIENTS: Final = "recipients"
+CONF_TIMEOUT: Final = "timeout"
+CONF_BASE_PATH: Final = "base_path"
+CONF_PASSIVE: Final = "passive"
+CONF_FTPS: Final = "ftps"
+CONF_PATTERN: Final = "pattern"
+CONF_HTTPS: Final = "https"
+CONF_METHOD: Final = "method"
+CONF_KEEPALIVE: Final = "keepalive"
+CONF_MODE: Final = "mode"
+CONF_ADDRESS: Final = "address"
+CONF_TTL: Final = "ttl"
+CONF_INTERFACE: Final = "interface"
+CONF_FOLDER: Final = "folder"
+CONF_DAYS: Final = "days"
+CONF_WINDOWS: Final = "windows"
+CONF_PAUSE: Final = "pause"
+
+# Outbox: retries from 5 s doubling to 10 min, 8 attempts, then a dead letter.
+OUTBOX_BACKOFF_INITIAL: Final = 5.0
+OUTBOX_BACKOFF_MAX: Final = 600.0
+OUTBOX_MAX_ATTEMPTS: Final = 8

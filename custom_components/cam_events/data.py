@@ -12,11 +12,14 @@ from homeassistant.util.hass_dict import HassKey
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from .delivery.outbox import Outbox, OutboxStore
     from .events.store import EventStore
+    from .handlers import ProfileRuntime
     from .hub import EventChange
     from .runtime import CameraRuntime
 
 type CamEventsConfigEntry = ConfigEntry[CameraRuntime]
+type ProfileConfigEntry = ConfigEntry[ProfileRuntime]
 
 
 @dataclass(slots=True)
@@ -25,6 +28,9 @@ class DomainData:
 
     store: EventStore
     base_dir: Path
+    outbox: Outbox
+    outbox_store: OutboxStore
+    spool_dir: Path
     subscribers: list[Callable[[EventChange], None]] = field(default_factory=list)
 
 

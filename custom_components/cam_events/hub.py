@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,7 +17,7 @@ from homeassistant.helpers.storage import Store
 from .const import DOMAIN, EVENT_CAM_EVENTS, SNAPSHOT_URL
 from .events.catalog import MOTION, NET, TAMPER, Catalog, CatalogError, EventType
 from .events.model import Event, new_event_id
-from .events.snapshots import write_snapshot
+from .events.snapshots import read_snapshot, write_snapshot
 
 if TYPE_CHECKING:
     from .data import CamEventsConfigEntry, DomainData
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 CATALOG_VERSION = 1
+FRAMES_KEPT = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,9 @@ class CameraEvents:
         self._listeners: list[Callable[[EventChange], None]] = []
         self._periodic: dict[str, CALLBACK_TYPE] = {}
         self._open: dict[str, Event] = {}
+        # The frame of each recent event, kept from the moment it happened so a handler
+        # never sends a later picture (bounded: the newest FRAMES_KEPT events).
+        self._frames: OrderedDict[str, bytes] = OrderedDict()
 
     # ---- catalogue -------------------------------------------------------------------
 
@@ -121,8 +126,13 @@ class CameraEvents:
             end=end,
             metadata=dict(metadata or {}),
         )
+        jpeg = await self.runtime.async_snapshot()
+        if jpeg is not None:
+            self._frames[event.id] = jpeg
+            while len(self._frames) > FRAMES_KEPT:
+                self._frames.popitem(last=False)
         if event_type.caps.can_snapshot and event_type.settings.snapshot:
-            await self._async_snapshot(event)
+            await self._async_snapshot(event, jpeg)
         await self.hass.async_add_executor_job(self.domain.store.add, event)
         self._dispatch("created", event)
         return event
@@ -143,8 +153,7 @@ class CameraEvents:
         self._dispatch("updated", event)
         return event
 
-    async def _async_snapshot(self, event: Event) -> None:
-        jpeg = await self.runtime.async_snapshot()
+    async def _async_snapshot(self, event: Event, jpeg: bytes | None) -> None:
         if jpeg is None:
             event.metadata.setdefault("snapshot_error", "no frame")
             return
@@ -152,6 +161,19 @@ class CameraEvents:
             write_snapshot, self.domain.base_dir / "snapshots", event.camera, event.id, jpeg
         )
         event.snapshot = SNAPSHOT_URL.format(event_id=event.id)
+
+    async def async_event_jpeg(self, event: Event) -> bytes | None:
+        """Return the frame of the event: kept in memory, else its stored snapshot."""
+        if (jpeg := self._frames.get(event.id)) is not None:
+            return jpeg
+        return await self.hass.async_add_executor_job(
+            read_snapshot, self.domain.base_dir / "snapshots", event.camera, event.id
+        )
+
+    @callback
+    def async_dispatch_updated(self, event: Event) -> None:
+        """Tell subscribers that an event changed (a handler result came in)."""
+        self._dispatch("updated", event)
 
     # ---- events the camera makes itself ------------------------------------------------
 
@@ -218,6 +240,7 @@ class CameraEvents:
                     self._periodic_callback(event_type.name),
                     timedelta(seconds=period),
                     name=f"{DOMAIN} {event_type.name}",
+                    cancel_on_shutdown=True,
                 )
 
     def _periodic_callback(self, name: str) -> Callable[[Any], None]:

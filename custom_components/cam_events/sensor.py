@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -11,12 +13,17 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .data import CamEventsConfigEntry
+from .const import DOMAIN, KIND_CAMERA
+from .data import ProfileConfigEntry
 from .entity import CamEventsEntity
+from .handlers import ProfileRuntime
+from .profiles import kind_of
 from .runtime import CameraRuntime
 from .video.stream_worker import StreamState
 
@@ -73,12 +80,51 @@ SENSORS: tuple[CamEventsSensorDescription, ...] = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class ProfileSensorDescription(SensorEntityDescription):
+    """A health value of a handler profile."""
+
+    value: Callable[[ProfileRuntime], str | int | datetime | None]
+
+
+PROFILE_SENSORS: tuple[ProfileSensorDescription, ...] = (
+    ProfileSensorDescription(
+        key="last_success",
+        translation_key="last_success",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value=lambda profile: profile.last_success,
+    ),
+    ProfileSensorDescription(
+        key="last_delivery_error",
+        translation_key="last_delivery_error",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value=lambda profile: profile.last_error,
+    ),
+    ProfileSensorDescription(
+        key="consecutive_failures",
+        translation_key="consecutive_failures",
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value=lambda profile: profile.failures,
+    ),
+    ProfileSensorDescription(
+        key="queue_length",
+        translation_key="queue_length",
+        state_class=SensorStateClass.MEASUREMENT,
+        value=lambda profile: profile.queue_length,
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: CamEventsConfigEntry,
+    entry: ConfigEntry[Any],
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the diagnostic sensors."""
+    """Add a camera's diagnostic sensors, or a profile's health sensors."""
+    if kind_of(entry.data) != KIND_CAMERA:
+        async_add_entities(ProfileSensor(entry, description) for description in PROFILE_SENSORS)
+        return
     async_add_entities(CamEventsSensor(entry, description) for description in SENSORS)
 
 
@@ -96,3 +142,34 @@ class CamEventsSensor(CamEventsEntity, SensorEntity):
     def native_value(self) -> str | float | None:
         """Read the value off the runtime."""
         return self.entity_description.value(self.runtime)
+
+
+class ProfileSensor(SensorEntity):
+    """How a handler profile's deliveries are going."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+    entity_description: ProfileSensorDescription
+
+    def __init__(self, entry: ProfileConfigEntry, description: ProfileSensorDescription) -> None:
+        """Bind to the profile."""
+        self.entity_description = description
+        self.profile = entry.runtime_data
+        self._attr_unique_id = f"{entry.entry_id}_{description.key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, entry.entry_id)},
+            name=entry.title,
+            manufacturer="Cam Events",
+            model=f"{self.profile.kind.upper()} handler profile",
+            entry_type=DeviceEntryType.SERVICE,
+        )
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the profile's health."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.profile.async_add_listener(self.async_write_ha_state))
+
+    @property
+    def native_value(self) -> str | int | datetime | None:
+        """Read the value off the profile."""
+        return self.entity_description.value(self.profile)

@@ -1,0 +1,302 @@
+"""Event handler services: e-mail, FTP, HTTP push, UDP push, local storage, retry.
+
+A call checks its input, applies the profile's time filters and pause, gathers what to send
+(the event's own frame, a burst, the raw event), writes it to the spool and enqueues a job;
+the outbox delivers it. The answer says what happened: queued, skipped or suppressed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+import time
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.template import Template
+from homeassistant.util import dt as dt_util
+import probatio as vol
+
+from .access import camera_events, validation_error
+from .const import (
+    CONF_PATTERN,
+    DOMAIN,
+    KIND_FTP,
+    KIND_HTTP,
+    KIND_LOCAL,
+    KIND_SMTP,
+    KIND_UDP,
+)
+from .data import DATA_DOMAIN
+from .delivery.naming import DEFAULT_PRESET, PRESETS, NamingError, render
+from .delivery.outbox import Job
+from .delivery.payload import event_payload
+from .events.model import Event, new_event_id
+from .handlers import ProfileRuntime, async_add_result
+from .hub import CameraEvents
+from .profiles import http_profile, kind_of
+
+DEFAULT_SUBJECT = "{{ camera }}: {{ event.type }} event"
+DEFAULT_MESSAGE = (
+    "{{ camera }} reported a {{ event.type }} event at {{ event.start }}.\nEvent id: {{ event.id }}"
+)
+MAX_BURST = 10
+
+_BASE = vol.Schema(
+    {
+        vol.Required("camera"): cv.entity_id,
+        vol.Required("profile"): cv.string,
+        vol.Optional("event_id"): cv.string,
+        vol.Optional("snapshot", default=True): cv.boolean,
+        vol.Optional("burst_count", default=1): vol.All(
+            vol.Coerce(int), vol.Range(min=1, max=MAX_BURST)
+        ),
+        vol.Optional("burst_interval", default=1.0): vol.All(
+            vol.Coerce(float), vol.Range(min=0.1, max=10)
+        ),
+        vol.Optional("raw_data", default=False): cv.boolean,
+    }
+)
+SCHEMA_EMAIL = _BASE.extend(
+    {
+        vol.Optional("to"): vol.All(cv.ensure_list, [cv.string]),
+        vol.Optional("subject"): cv.template,
+        vol.Optional("message"): cv.template,
+    }
+)
+SCHEMA_RETRY = vol.Schema({vol.Optional("profile"): cv.string})
+
+
+def _profile(hass: HomeAssistant, profile: str, kind: str) -> ProfileRuntime:
+    entry = hass.config_entries.async_get_entry(profile)
+    if entry is None or entry.domain != DOMAIN:
+        entry = next(
+            (
+                e
+                for e in hass.config_entries.async_entries(DOMAIN)
+                if e.title.lower() == profile.lower() and kind_of(e.data) != "camera"
+            ),
+            None,
+        )
+    if entry is None or kind_of(entry.data) == "camera":
+        raise validation_error("unknown_profile", profile=profile)
+    if kind_of(entry.data) != kind:
+        raise validation_error("wrong_profile_kind", profile=entry.title, kind=kind)
+    if entry.state is not ConfigEntryState.LOADED:
+        raise validation_error("profile_not_loaded", profile=entry.title)
+    runtime: ProfileRuntime = entry.runtime_data
+    return runtime
+
+
+async def _event(camera: CameraEvents, event_id: str | None) -> Event:
+    store = camera.domain.store
+    hass = camera.hass
+    if event_id:
+        event = await hass.async_add_executor_job(store.get, event_id)
+        if event is None or event.camera != camera.entry.entry_id:
+            raise validation_error("unknown_event", event=event_id)
+        return event
+    event = await hass.async_add_executor_job(store.latest, camera.entry.entry_id)
+    if event is None:
+        raise validation_error("no_event", camera=camera.entry.title)
+    return event
+
+
+async def _frames(
+    camera: CameraEvents, event: Event, snapshot: bool, count: int, interval: float
+) -> list[bytes]:
+    """Return the event's own frame, then the rest of a burst taken from now on."""
+    if not snapshot:
+        return []
+    first = await camera.async_event_jpeg(event)
+    if first is None:
+        raise validation_error("no_snapshot", event=event.id)
+    frames = [first]
+    for _ in range(count - 1):
+        await asyncio.sleep(interval)
+        if (jpeg := await camera.runtime.async_snapshot()) is not None:
+            frames.append(jpeg)
+    return frames
+
+
+def _spool(folder: Path, job_id: str, items: list[tuple[str, bytes]]) -> list[str]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for index, (suffix, data) in enumerate(items):
+        path = folder / f"{job_id}_{index:02d}{suffix}"
+        tmp = path.with_name(path.name + ".part")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+        paths.append(str(path))
+    return paths
+
+
+async def _handle(call: ServiceCall, handler: str, kind: str) -> ServiceResponse:
+    hass = call.hass
+    camera = camera_events(hass, call.data["camera"])
+    profile = _profile(hass, call.data["profile"], kind)
+    event = await _event(camera, call.data.get("event_id"))
+    base: dict[str, Any] = {"event_id": event.id, "profile": profile.name, "handler": handler}
+
+    now = dt_util.now()
+    if not profile.time_filter.allows(now):
+        result = {**base, "status": "skipped", "reason": "schedule"}
+        await _record(hass, event, result, profile.time_filter.describe())
+        return result
+    remaining = profile.pause.check(camera.entry.entry_id, time.time())
+    if remaining is not None:
+        result = {
+            **base,
+            "status": "suppressed",
+            "reason": "pause",
+            "retry_in": round(remaining, 1),
+        }
+        await _record(hass, event, result, f"pause, {remaining:.0f} s left")
+        return result
+
+    snapshot = bool(call.data["snapshot"])
+    note = None
+    if kind == KIND_UDP and snapshot:
+        snapshot, note = False, "UDP carries the event only"
+    if kind == KIND_HTTP and snapshot and http_profile(profile.entry.data).method != "POST":
+        snapshot, note = False, "only POST carries the image"
+    count = call.data["burst_count"] if kind in (KIND_SMTP, KIND_FTP, KIND_LOCAL) else 1
+    frames = await _frames(camera, event, snapshot, count, call.data["burst_interval"])
+
+    event_dict = event.as_dict(camera.camera_entity)
+    when = dt_util.as_local(dt_util.utc_from_timestamp(event.start))
+    pattern = profile.entry.data.get(CONF_PATTERN) or PRESETS[DEFAULT_PRESET]
+    items: list[tuple[str, bytes]] = [(".jpg", jpeg) for jpeg in frames]
+    names = [
+        render(
+            pattern,
+            camera=camera.entry.title,
+            event_type=event.type,
+            event_id=event.id,
+            when=when,
+            index=index + 1 if len(frames) > 1 else None,
+            ext=".jpg",
+        )
+        for index in range(len(frames))
+    ]
+    content_types = ["image/jpeg"] * len(frames)
+    if call.data["raw_data"] and kind in (KIND_SMTP, KIND_FTP, KIND_LOCAL):
+        items.append((".json", json.dumps(event_dict, indent=2).encode()))
+        names.append(
+            render(
+                pattern,
+                camera=camera.entry.title,
+                event_type=event.type,
+                event_id=event.id,
+                when=when,
+                ext=".json",
+            )
+        )
+        content_types.append("application/json")
+
+    payload: dict[str, Any] = {"names": names, "content_types": content_types}
+    if kind == KIND_SMTP:
+        variables = {"event": event_dict, "camera": camera.entry.title}
+        payload["subject"] = _render(hass, call.data.get("subject"), DEFAULT_SUBJECT, variables)
+        payload["body"] = _render(hass, call.data.get("message"), DEFAULT_MESSAGE, variables)
+        payload["to"] = call.data.get("to") or []
+    if kind in (KIND_HTTP, KIND_UDP):
+        payload["event"] = event_payload(event_dict, camera_name=camera.entry.title)
+
+    domain = hass.data[DATA_DOMAIN]
+    job_id = new_event_id()
+    files = await hass.async_add_executor_job(_spool, domain.spool_dir, job_id, items)
+    job = Job(
+        id=job_id,
+        profile=profile.entry.entry_id,
+        handler=handler,
+        payload=payload,
+        files=files,
+        event_id=event.id,
+        camera=camera.entry.entry_id,
+        created=time.time(),
+    )
+    await domain.outbox.enqueue(job)
+    result = {**base, "status": "queued", "job_id": job.id, "files": len(files)}
+    if note:
+        result["note"] = note
+    await async_add_result(
+        hass,
+        event.id,
+        {
+            "job": job.id,
+            "handler": handler,
+            "profile": profile.name,
+            "status": "queued",
+            "at": dt_util.utcnow().isoformat(timespec="milliseconds"),
+        },
+    )
+    return result
+
+
+def _render(
+    hass: HomeAssistant, template: Template | None, default: str, variables: dict[str, Any]
+) -> str:
+    template = template or Template(default, hass)
+    template.hass = hass
+    return str(template.async_render(variables, parse_result=False))
+
+
+async def _record(hass: HomeAssistant, event: Event, result: dict[str, Any], detail: str) -> None:
+    await async_add_result(
+        hass,
+        event.id,
+        {**result, "detail": detail, "at": dt_util.utcnow().isoformat(timespec="milliseconds")},
+    )
+
+
+async def _retry(call: ServiceCall) -> ServiceResponse:
+    hass = call.hass
+    profile_id: str | None = None
+    if profile := call.data.get("profile"):
+        entry = hass.config_entries.async_get_entry(profile)
+        if entry is None or entry.domain != DOMAIN or kind_of(entry.data) == "camera":
+            raise validation_error("unknown_profile", profile=profile)
+        profile_id = entry.entry_id
+    requeued = await hass.data[DATA_DOMAIN].outbox.retry_dead(profile_id)
+    return {"requeued": requeued}
+
+
+HANDLERS = {
+    "send_email": KIND_SMTP,
+    "upload_ftp": KIND_FTP,
+    "push_http": KIND_HTTP,
+    "push_udp": KIND_UDP,
+    "save_snapshot": KIND_LOCAL,
+}
+
+
+def async_setup_handler_services(hass: HomeAssistant) -> None:
+    """Register the handler services."""
+    for handler, kind in HANDLERS.items():
+
+        async def run(
+            call: ServiceCall, handler: str = handler, kind: str = kind
+        ) -> ServiceResponse:
+            try:
+                return await _handle(call, handler, kind)
+            except NamingError as err:
+                raise validation_error(err.key) from err
+
+        hass.services.async_register(
+            DOMAIN,
+            handler,
+            run,
+            schema=SCHEMA_EMAIL if kind == KIND_SMTP else _BASE,
+            supports_response=SupportsResponse.OPTIONAL,
+        )
+    hass.services.async_register(
+        DOMAIN,
+        "retry_failed",
+        _retry,
+        schema=SCHEMA_RETRY,
+        supports_response=SupportsResponse.OPTIONAL,
+    )

@@ -1,0 +1,294 @@
+"""Forms of the handler profiles: schemas, validation and the connection test."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+import logging
+from pathlib import Path
+import re
+from typing import Any
+
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_NAME,
+    CONF_PASSWORD,
+    CONF_PATH,
+    CONF_PORT,
+    CONF_USERNAME,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import selector
+import probatio as vol
+
+from .const import (
+    CONF_ADDRESS,
+    CONF_AUTH,
+    CONF_BASE_PATH,
+    CONF_DAYS,
+    CONF_FOLDER,
+    CONF_FTPS,
+    CONF_HTTPS,
+    CONF_INTERFACE,
+    CONF_KEEPALIVE,
+    CONF_METHOD,
+    CONF_MODE,
+    CONF_PASSIVE,
+    CONF_PATTERN,
+    CONF_PAUSE,
+    CONF_RECIPIENTS,
+    CONF_SECURITY,
+    CONF_SENDER,
+    CONF_TIMEOUT,
+    CONF_TTL,
+    CONF_WINDOWS,
+    KIND_FTP,
+    KIND_HTTP,
+    KIND_LOCAL,
+    KIND_SMTP,
+    KIND_UDP,
+)
+from .delivery import email
+from .delivery.base import AuthenticationError, DeliveryError, PermanentDeliveryError
+from .delivery.naming import PRESETS, NamingError, validate_pattern
+from .delivery.schedule import ScheduleError
+from .profiles import CONF_VERIFY_SSL, async_test_profile, recipients, time_filter
+
+_LOGGER = logging.getLogger(__name__)
+
+NAME_PATTERN = re.compile(r"^.{2,23}$")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+_TEXT = selector.TextSelector()
+_PASSWORD = selector.TextSelector(
+    selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
+)
+_BOOL = selector.BooleanSelector()
+
+
+def _port(default: int) -> Any:
+    return selector.NumberSelector(
+        selector.NumberSelectorConfig(
+            min=1, max=65535, step=1, mode=selector.NumberSelectorMode.BOX
+        )
+    )
+
+
+def _number(low: float, high: float, unit: str | None = None, step: float = 1) -> Any:
+    config = selector.NumberSelectorConfig(
+        min=low, max=high, step=step, mode=selector.NumberSelectorMode.BOX
+    )
+    if unit is not None:
+        config["unit_of_measurement"] = unit
+    return selector.NumberSelector(config)
+
+
+def _select(options: list[str], key: str, custom: bool = False) -> Any:
+    return selector.SelectSelector(
+        selector.SelectSelectorConfig(
+            options=options,
+            translation_key=key,
+            custom_value=custom,
+            mode=selector.SelectSelectorMode.DROPDOWN,
+        )
+    )
+
+
+def _field(
+    defaults: Mapping[str, Any], key: str, default: Any = vol.UNDEFINED, *, required: bool = True
+) -> Any:
+    value = defaults.get(key, default)
+    if required:
+        return vol.Required(key, default=value) if value is not vol.UNDEFINED else vol.Required(key)
+    return vol.Optional(key, description={"suggested_value": defaults.get(key)})
+
+
+def profile_schema(kind: str, defaults: Mapping[str, Any], *, with_name: bool) -> vol.Schema:
+    """Return the form of a profile kind, filled with `defaults`."""
+    d = defaults
+    fields: dict[Any, Any] = {}
+    if with_name:
+        fields[_field(d, CONF_NAME)] = _TEXT
+    if kind == KIND_SMTP:
+        fields |= {
+            _field(d, CONF_HOST): _TEXT,
+            _field(d, CONF_PORT, 587): _port(587),
+            _field(d, CONF_SECURITY, "starttls"): _select(["none", "starttls", "tls"], "security"),
+            _field(d, CONF_AUTH, True): _BOOL,
+            _field(d, CONF_USERNAME, required=False): _TEXT,
+            _field(d, CONF_PASSWORD, required=False): _PASSWORD,
+            _field(d, CONF_SENDER): _TEXT,
+            _field(d, CONF_RECIPIENTS): _TEXT,
+            _field(d, CONF_TIMEOUT, 15): _number(1, 120, "s"),
+            _field(d, CONF_VERIFY_SSL, True): _BOOL,
+        }
+    elif kind == KIND_FTP:
+        fields |= {
+            _field(d, CONF_HOST): _TEXT,
+            _field(d, CONF_PORT, 21): _port(21),
+            _field(d, CONF_USERNAME): _TEXT,
+            _field(d, CONF_PASSWORD): _PASSWORD,
+            _field(d, CONF_BASE_PATH, "/"): _TEXT,
+            _field(d, CONF_PASSIVE, True): _BOOL,
+            _field(d, CONF_FTPS, False): _BOOL,
+            _field(d, CONF_VERIFY_SSL, True): _BOOL,
+            _field(d, CONF_PATTERN, PRESETS["camera_date_time"]): _select(
+                list(PRESETS.values()), "pattern", custom=True
+            ),
+            _field(d, CONF_TIMEOUT, 15): _number(1, 120, "s"),
+        }
+    elif kind == KIND_HTTP:
+        fields |= {
+            _field(d, CONF_HOST): _TEXT,
+            _field(d, CONF_PORT, 80): _port(80),
+            _field(d, CONF_PATH, "/"): _TEXT,
+            _field(d, CONF_METHOD, "POST"): _select(["POST", "GET"], "method"),
+            _field(d, CONF_USERNAME, required=False): _TEXT,
+            _field(d, CONF_PASSWORD, required=False): _PASSWORD,
+            _field(d, CONF_HTTPS, False): _BOOL,
+            _field(d, CONF_VERIFY_SSL, True): _BOOL,
+            _field(d, CONF_KEEPALIVE, 0): _number(0, 86400, "s"),
+            _field(d, CONF_TIMEOUT, 10): _number(1, 120, "s"),
+        }
+    elif kind == KIND_UDP:
+        fields |= {
+            _field(d, CONF_MODE, "unicast"): _select(
+                ["unicast", "multicast", "broadcast"], "udp_mode"
+            ),
+            _field(d, CONF_ADDRESS): _TEXT,
+            _field(d, CONF_PORT): _port(5000),
+            _field(d, CONF_TTL, 1): _number(1, 255),
+            _field(d, CONF_INTERFACE, required=False): _TEXT,
+        }
+    elif kind == KIND_LOCAL:
+        fields |= {
+            _field(d, CONF_FOLDER, "cam_events"): _TEXT,
+            _field(d, CONF_PATTERN, PRESETS["camera_date_time"]): _select(
+                list(PRESETS.values()), "pattern", custom=True
+            ),
+        }
+    return vol.Schema(fields)
+
+
+def _as_ints(data: dict[str, Any]) -> dict[str, Any]:
+    for key in (CONF_PORT, CONF_TTL, CONF_KEEPALIVE):
+        if key in data:
+            data[key] = int(data[key])
+    return data
+
+
+def check_fields(hass: HomeAssistant, kind: str, data: dict[str, Any]) -> dict[str, str]:
+    """Validate what a form can check without connecting; return form errors."""
+    errors: dict[str, str] = {}
+    if CONF_NAME in data and not NAME_PATTERN.fullmatch(str(data[CONF_NAME]).strip()):
+        errors[CONF_NAME] = "invalid_name"
+    if kind == KIND_SMTP:
+        if data.get(CONF_AUTH) and not (data.get(CONF_USERNAME) and data.get(CONF_PASSWORD)):
+            errors[CONF_USERNAME] = "auth_incomplete"
+        for key, addresses in (
+            (CONF_SENDER, [str(data.get(CONF_SENDER, ""))]),
+            (CONF_RECIPIENTS, list(recipients(data.get(CONF_RECIPIENTS))) or [""]),
+        ):
+            try:
+                for address in addresses:
+                    email.check_address(address)
+            except ValueError:
+                errors[key] = "invalid_address"
+    elif kind == KIND_FTP:
+        if not 1 <= len(str(data.get(CONF_USERNAME, ""))) <= 32:
+            errors[CONF_USERNAME] = "invalid_username"
+        if not 4 <= len(str(data.get(CONF_PASSWORD, ""))) <= 16:
+            errors[CONF_PASSWORD] = "invalid_password"
+    if kind in (KIND_FTP, KIND_LOCAL):
+        try:
+            data[CONF_PATTERN] = validate_pattern(str(data.get(CONF_PATTERN, "")))
+        except NamingError as err:
+            errors[CONF_PATTERN] = err.key
+    if kind == KIND_LOCAL:
+        folder = str(data.get(CONF_FOLDER, "")).strip().strip("/")
+        media = Path(hass.config.media_dirs.get("local", hass.config.path("media")))
+        target = (media / folder).resolve()
+        if (
+            not folder
+            or ".." in Path(folder).parts
+            or not target.is_relative_to(media.resolve())
+            or not hass.config.is_allowed_path(str(target))
+        ):
+            errors[CONF_FOLDER] = "unsafe_folder"
+        data[CONF_FOLDER] = folder
+    return errors
+
+
+async def async_validate_profile(
+    hass: HomeAssistant, kind: str, user_input: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+    """Check fields, then connect; return (data, errors, description placeholders)."""
+    data = _as_ints({k: v for k, v in user_input.items() if v not in (None, "")})
+    errors = check_fields(hass, kind, data)
+    placeholders = {"error": ""}
+    if errors:
+        return data, errors, placeholders
+    try:
+        await async_test_profile(hass, kind, data)
+    except AuthenticationError as err:
+        errors["base"] = "invalid_auth"
+        placeholders["error"] = str(err)
+    except PermanentDeliveryError as err:
+        errors["base"] = "refused"
+        placeholders["error"] = str(err)
+    except DeliveryError as err:
+        errors["base"] = "cannot_connect_server"
+        placeholders["error"] = str(err)
+    except ValueError as err:
+        key = str(err.args[0]) if err.args else "invalid_value"
+        errors[_field_of(key)] = key
+    _LOGGER.debug("Testing a %s profile: %s", kind, errors or "ok")
+    return data, errors, placeholders
+
+
+def _field_of(key: str) -> str:
+    return {
+        "invalid_port": CONF_PORT,
+        "invalid_path": CONF_PATH,
+        "invalid_host": CONF_HOST,
+        "invalid_address": CONF_ADDRESS,
+        "not_multicast": CONF_ADDRESS,
+        "not_broadcast": CONF_ADDRESS,
+        "multicast_not_unicast": CONF_ADDRESS,
+        "invalid_ttl": CONF_TTL,
+    }.get(key, "base")
+
+
+def schedule_schema(options: Mapping[str, Any]) -> vol.Schema:
+    """Return the form of a profile's time filters and notification pause."""
+    return vol.Schema(
+        {
+            vol.Optional(CONF_DAYS, default=list(options.get(CONF_DAYS, WEEKDAYS))): (
+                selector.SelectSelector(
+                    selector.SelectSelectorConfig(
+                        options=list(WEEKDAYS),
+                        multiple=True,
+                        translation_key="weekday",
+                        mode=selector.SelectSelectorMode.LIST,
+                    )
+                )
+            ),
+            vol.Optional(
+                CONF_WINDOWS, description={"suggested_value": options.get(CONF_WINDOWS)}
+            ): _TEXT,
+            vol.Optional(CONF_PAUSE, default=options.get(CONF_PAUSE, 0)): _number(0, 86400, "s"),
+        }
+    )
+
+
+def check_schedule(user_input: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Validate time filters; return (options, errors)."""
+    options = {
+        CONF_DAYS: list(user_input.get(CONF_DAYS) or WEEKDAYS),
+        CONF_WINDOWS: str(user_input.get(CONF_WINDOWS) or "").strip(),
+        CONF_PAUSE: float(user_input.get(CONF_PAUSE, 0)),
+    }
+    try:
+        time_filter(options)
+    except ScheduleError as err:
+        return options, {CONF_WINDOWS if "window" in err.key else CONF_DAYS: err.key}
+    return options, {}
