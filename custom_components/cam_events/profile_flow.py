@@ -255,6 +255,11 @@ def _field_of(key: str) -> str:
         "not_broadcast": CONF_ADDRESS,
         "multicast_not_unicast": CONF_ADDRESS,
         "invalid_ttl": CONF_TTL,
+        "invalid_username": CONF_USERNAME,
+        "invalid_timeout": CONF_TIMEOUT,
+        "invalid_method": CONF_METHOD,
+        "invalid_mode": CONF_MODE,
+        "invalid_interface": CONF_INTERFACE,
     }.get(key, "base")
 
 

@@ -1,0 +1,96 @@
+"""The blueprints load in Home Assistant and call the right service with the event's id."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import shutil
+from typing import Any
+
+from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.setup import async_setup_component
+import pytest
+
+BLUEPRINTS = Path(__file__).parent.parent / "blueprints" / "automation" / "cam_events"
+CAMERA = "camera.porch"
+
+
+@pytest.fixture
+def recorded(hass: HomeAssistant) -> list[ServiceCall]:
+    """Stand-ins for the handler services: the blueprints' wiring is under test here."""
+    calls: list[ServiceCall] = []
+    for service in ("send_email", "upload_ftp", "push_http"):
+        hass.services.async_register("cam_events", service, calls.append)
+    target = Path(hass.config.path("blueprints", "automation", "cam_events"))
+    shutil.copytree(BLUEPRINTS, target, dirs_exist_ok=True)
+    return calls
+
+
+async def _automation(hass: HomeAssistant, path: str, inputs: dict[str, Any]) -> None:
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {"automation": [{"use_blueprint": {"path": f"cam_events/{path}", "input": inputs}}]},
+    )
+    await hass.async_block_till_done()
+    state = hass.states.get("automation.cam_events_" + path.removesuffix(".yaml"))
+    assert state is None or state.state == "on"
+
+
+def _fire(hass: HomeAssistant, event_type: str, event_id: str) -> None:
+    hass.bus.async_fire(
+        "cam_events_event", {"id": event_id, "type": event_type, "entity_id": CAMERA}
+    )
+
+
+def test_every_blueprint_is_tested() -> None:
+    assert sorted(p.name for p in BLUEPRINTS.glob("*.yaml")) == [
+        "event_http_push.yaml",
+        "motion_email_snapshot.yaml",
+        "motion_ftp_upload.yaml",
+    ]
+
+
+async def test_motion_email_with_schedule(hass: HomeAssistant, recorded: list[ServiceCall]) -> None:
+    hass.states.async_set("schedule.evenings", "off")
+    await _automation(
+        hass,
+        "motion_email_snapshot.yaml",
+        {"camera": CAMERA, "profile": "entry-1", "schedule": "schedule.evenings", "burst_count": 3},
+    )
+    _fire(hass, "motion", "A1")
+    await hass.async_block_till_done()
+    assert recorded == []  # the schedule is off
+    hass.states.async_set("schedule.evenings", "on")
+    _fire(hass, "tamper", "A2")  # not motion
+    _fire(hass, "motion", "A3")
+    await hass.async_block_till_done()
+    assert len(recorded) == 1
+    assert recorded[0].service == "send_email"
+    assert recorded[0].data["event_id"] == "A3"
+    assert recorded[0].data["profile"] == "entry-1"
+    assert recorded[0].data["burst_count"] == 3
+    assert recorded[0].data["snapshot"] is True
+
+
+async def test_motion_ftp_upload(hass: HomeAssistant, recorded: list[ServiceCall]) -> None:
+    await _automation(hass, "motion_ftp_upload.yaml", {"camera": CAMERA, "profile": "ftp-1"})
+    _fire(hass, "motion", "B1")
+    hass.bus.async_fire(
+        "cam_events_event", {"id": "B2", "type": "motion", "entity_id": "camera.other"}
+    )
+    await hass.async_block_till_done()
+    assert [(c.service, c.data["event_id"], c.data["raw_data"]) for c in recorded] == [
+        ("upload_ftp", "B1", True)
+    ]
+
+
+async def test_event_http_push(hass: HomeAssistant, recorded: list[ServiceCall]) -> None:
+    await _automation(
+        hass,
+        "event_http_push.yaml",
+        {"camera": CAMERA, "profile": "http-1", "event_type": "doorbell"},
+    )
+    _fire(hass, "motion", "C1")
+    _fire(hass, "doorbell", "C2")
+    await hass.async_block_till_done()
+    assert [(c.service, c.data["event_id"]) for c in recorded] == [("push_http", "C2")]
