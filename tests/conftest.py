@@ -24,7 +24,16 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 def hass_config_dir(hass_tmp_config_dir: str) -> str:
     """Give every test its own, empty config folder (event history, snapshots)."""
     shutil.rmtree(Path(hass_tmp_config_dir, "cam_events"), ignore_errors=True)
+    shutil.rmtree(Path(hass_tmp_config_dir, "media", "cam_events"), ignore_errors=True)
     return hass_tmp_config_dir
+
+
+@pytest.fixture(autouse=True)
+def isolated_media(request: pytest.FixtureRequest) -> None:
+    """Keep each test's clips in its own config folder, not the plugin's shared media folder."""
+    if "hass" in request.fixturenames:
+        hass = request.getfixturevalue("hass")
+        hass.config.media_dirs = {"local": str(Path(hass.config.config_dir, "media"))}
 
 
 @pytest.fixture(autouse=True)

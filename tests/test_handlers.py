@@ -248,6 +248,7 @@ async def test_queued_jobs_survive_a_restart(
     smtp.start()
     async with async_test_home_assistant(config_dir=config_dir) as second:
         second.data.pop(loader.DATA_CUSTOM_COMPONENTS)
+        second.config.media_dirs = {"local": str(Path(config_dir, "media"))}
         for entry in entries:  # the same camera and profile, as stored before the stop
             entry.add_to_hass(second)
         assert await async_setup_component(second, DOMAIN, {})
@@ -454,7 +455,7 @@ async def test_udp_address_must_fit_mode(hass: HomeAssistant, socket_enabled: No
 async def test_save_snapshot_to_media(hass: HomeAssistant, camera: Any, tmp_path: Path) -> None:
     """Local storage writes under the media folder; a folder outside it is refused."""
     media = tmp_path / "media"
-    media.mkdir()
+    media.mkdir(exist_ok=True)
     hass.config.media_dirs = {"local": str(media)}
     hass.config.allowlist_external_dirs = {str(media)}
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})

@@ -18,6 +18,7 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.helpers.typing import ConfigType
 
+from .card import async_register_card
 from .const import (
     CONF_RETENTION_DAYS,
     DEFAULT_RETENTION_DAYS,
@@ -78,6 +79,11 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         outbox=outbox,
         outbox_store=outbox_store,
         spool_dir=base_dir / "spool",
+        recordings_dir=Path(
+            hass.config.media_dirs.get("local", hass.config.path("media")),
+            "cam_events",
+            "recordings",
+        ),
     )
 
     async def stop_outbox(_event: Event) -> None:
@@ -96,6 +102,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_setup_handler_services(hass)
     async_setup_http(hass)
     async_setup_websocket(hass)
+    await async_register_card(hass)
     return True
 
 
@@ -118,7 +125,7 @@ async def _async_setup_profile(hass: HomeAssistant, entry: ProfileConfigEntry) -
 
 async def _async_setup_camera(hass: HomeAssistant, entry: CamEventsConfigEntry) -> bool:
     """Start a camera's stream worker, its events and its entities."""
-    runtime = CameraRuntime(hass, entry)
+    runtime = CameraRuntime(hass, entry, hass.data[DATA_DOMAIN].recordings_dir)
     runtime.async_start()
     state = await runtime.async_first_state(STREAM_TIMEOUT * 2 + 1)
     if state is not StreamState.STREAMING:

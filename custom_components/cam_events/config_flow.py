@@ -19,19 +19,31 @@ from homeassistant.helpers import selector
 import probatio as vol
 
 from .const import (
+    CONF_DECODE_MODE,
     CONF_DETECT_FPS,
     CONF_DETECT_URL,
     CONF_KIND,
+    CONF_MAX_CLIP,
     CONF_MIN_AREA,
     CONF_MOTION_DETECTION,
     CONF_OFF_DELAY,
+    CONF_POSTROLL,
+    CONF_PREROLL,
+    CONF_RECORD,
     CONF_RETENTION_DAYS,
+    CONF_STORAGE_MB,
     CONF_THRESHOLD,
+    DEFAULT_DECODE_MODE,
     DEFAULT_DETECT_FPS,
+    DEFAULT_MAX_CLIP,
     DEFAULT_MOTION_DETECTION,
     DEFAULT_NAME,
     DEFAULT_OFF_DELAY,
+    DEFAULT_POSTROLL,
+    DEFAULT_PREROLL,
+    DEFAULT_RECORD,
     DEFAULT_RETENTION_DAYS,
+    DEFAULT_STORAGE_MB,
     DOMAIN,
     KIND_CAMERA,
     KIND_FTP,
@@ -106,6 +118,18 @@ def _normalise(user_input: Mapping[str, Any]) -> dict[str, Any]:
         if detect_url != url:
             data[CONF_DETECT_URL] = detect_url
     return data
+
+
+def _seconds(low: float, high: float) -> selector.NumberSelector:
+    return selector.NumberSelector(
+        selector.NumberSelectorConfig(
+            min=low,
+            max=high,
+            step=0.5,
+            unit_of_measurement="s",
+            mode=selector.NumberSelectorMode.BOX,
+        )
+    )
 
 
 class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -342,6 +366,38 @@ class CamEventsOptionsFlow(OptionsFlow):
                         max=30,
                         step=0.5,
                         unit_of_measurement="fps",
+                        mode=selector.NumberSelectorMode.BOX,
+                    )
+                ),
+                vol.Required(
+                    CONF_DECODE_MODE, default=options.get(CONF_DECODE_MODE, DEFAULT_DECODE_MODE)
+                ): selector.SelectSelector(
+                    selector.SelectSelectorConfig(
+                        options=["full", "fast", "keyframes"],
+                        translation_key="decode_mode",
+                        mode=selector.SelectSelectorMode.LIST,
+                    )
+                ),
+                vol.Required(
+                    CONF_RECORD, default=options.get(CONF_RECORD, DEFAULT_RECORD)
+                ): selector.BooleanSelector(),
+                vol.Required(
+                    CONF_PREROLL, default=options.get(CONF_PREROLL, DEFAULT_PREROLL)
+                ): _seconds(0, 30),
+                vol.Required(
+                    CONF_POSTROLL, default=options.get(CONF_POSTROLL, DEFAULT_POSTROLL)
+                ): _seconds(0, 60),
+                vol.Required(
+                    CONF_MAX_CLIP, default=options.get(CONF_MAX_CLIP, DEFAULT_MAX_CLIP)
+                ): _seconds(10, 3600),
+                vol.Required(
+                    CONF_STORAGE_MB, default=options.get(CONF_STORAGE_MB, DEFAULT_STORAGE_MB)
+                ): selector.NumberSelector(
+                    selector.NumberSelectorConfig(
+                        min=10,
+                        max=1_000_000,
+                        step=10,
+                        unit_of_measurement="MB",
                         mode=selector.NumberSelectorMode.BOX,
                     )
                 ),

@@ -73,3 +73,19 @@ CONF_PAUSE: Final = "pause"
 OUTBOX_BACKOFF_INITIAL: Final = 5.0
 OUTBOX_BACKOFF_MAX: Final = 600.0
 OUTBOX_MAX_ATTEMPTS: Final = 8
+
+# Recording and decoding (options of a camera).
+CONF_DECODE_MODE: Final = "decode_mode"
+CONF_RECORD: Final = "record"
+CONF_PREROLL: Final = "preroll"
+CONF_POSTROLL: Final = "postroll"
+CONF_MAX_CLIP: Final = "max_clip"
+CONF_STORAGE_MB: Final = "storage_mb"
+DEFAULT_DECODE_MODE: Final = "full"
+DEFAULT_RECORD: Final = True
+DEFAULT_PREROLL: Final = 5.0
+DEFAULT_POSTROLL: Final = 5.0
+DEFAULT_MAX_CLIP: Final = 300.0
+DEFAULT_STORAGE_MB: Final = 2000.0
+RING_MAX_BYTES: Final = 64 * 1024 * 1024
+CLIP_URL: Final = "/api/cam_events/clips/{event_id}.{ext}"

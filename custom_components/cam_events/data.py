@@ -30,6 +30,7 @@ class DomainData:
     base_dir: Path
     outbox: Outbox
     outbox_store: OutboxStore
+    recordings_dir: Path
     spool_dir: Path
     subscribers: list[Callable[[EventChange], None]] = field(default_factory=list)
 

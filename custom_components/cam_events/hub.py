@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, EVENT_CAM_EVENTS, SNAPSHOT_URL
+from .delivery.naming import DEFAULT_PRESET, PRESETS, render
 from .events.catalog import MOTION, NET, TAMPER, Catalog, CatalogError, EventType
 from .events.model import Event, new_event_id
 from .events.snapshots import read_snapshot, write_snapshot
@@ -111,8 +113,12 @@ class CameraEvents:
         start: float | None = None,
         end: float | None = None,
         metadata: Mapping[str, Any] | None = None,
+        hold: bool = False,
     ) -> Event:
-        """Create an event of a received type, take its snapshot, store and dispatch it."""
+        """Create an event of a received type, take its snapshot, store and dispatch it.
+
+        `hold` keeps its clip open until the event ends (motion going on).
+        """
         event_type = self.catalog.get(type_name)
         if not event_type.settings.receive:
             raise CatalogError("not_received", type=type_name)
@@ -133,6 +139,8 @@ class CameraEvents:
                 self._frames.popitem(last=False)
         if event_type.caps.can_snapshot and event_type.settings.snapshot:
             await self._async_snapshot(event, jpeg)
+        if event_type.caps.can_record and event_type.settings.record:
+            self.async_request_clip(event, jpeg, hold=hold)
         await self.hass.async_add_executor_job(self.domain.store.add, event)
         self._dispatch("created", event)
         return event
@@ -162,6 +170,60 @@ class CameraEvents:
         )
         event.snapshot = SNAPSHOT_URL.format(event_id=event.id)
 
+    @callback
+    def async_request_clip(
+        self,
+        event: Event,
+        thumbnail: bytes | None,
+        *,
+        hold: bool = False,
+        duration: float | None = None,
+        preroll: float | None = None,
+        postroll: float | None = None,
+    ) -> bool:
+        """Record the event: pre-roll, the event (held open while it lasts), post-roll."""
+        recorder = getattr(self.runtime, "recorder", None)
+        if recorder is None or event.start < time.time() - recorder.preroll - 2:
+            return False  # no recorder, or an event reported too late for the pre-roll ring
+        if duration is None and event.end is not None:
+            duration = max(0.0, event.end - event.start)
+        when = dt_util.as_local(dt_util.utc_from_timestamp(event.start))
+        name = render(
+            PRESETS[DEFAULT_PRESET],
+            camera=self.entry.title,
+            event_type=event.type,
+            event_id=event.id,
+            when=when,
+        )
+        recorder.request(
+            event.id,
+            name,
+            start=event.start,
+            duration=duration,
+            preroll=preroll,
+            postroll=postroll,
+            hold=hold,
+            thumbnail=thumbnail,
+        )
+        return True
+
+    @callback
+    def async_clip_done(self, request: Any, info: Any) -> None:
+        """Attach a finished clip to every event that went into it."""
+        base = self.domain.recordings_dir
+        relative = str(info.path.relative_to(base))
+        self._task(self._async_attach_clip(sorted(request.keys), relative, info))
+
+    async def _async_attach_clip(self, event_ids: list[str], relative: str, info: Any) -> None:
+        store = self.domain.store
+        for event_id in event_ids:
+            event = await self.hass.async_add_executor_job(store.get, event_id)
+            if event is None:
+                continue
+            event.clip = relative
+            await self.hass.async_add_executor_job(store.update, event)
+            self._dispatch("updated", event)
+
     async def async_event_jpeg(self, event: Event) -> bytes | None:
         """Return the frame of the event: kept in memory, else its stored snapshot."""
         if (jpeg := self._frames.get(event.id)) is not None:
@@ -182,13 +244,15 @@ class CameraEvents:
         if key in self._open:
             return
         try:
-            self._open[key] = await self.async_create(type_name, metadata=metadata)
+            self._open[key] = await self.async_create(type_name, metadata=metadata, hold=True)
         except CatalogError as err:  # not received: dropped at the door
             _LOGGER.debug("%s event of %s dropped: %s", type_name, self.entry.title, err)
 
     async def async_end(self, key: str) -> None:
         """Close the open event of `key`, if any."""
         if (event := self._open.pop(key, None)) is not None:
+            if (recorder := getattr(self.runtime, "recorder", None)) is not None:
+                recorder.release(event.id)
             await self.async_finish(event)
 
     @callback

@@ -4,17 +4,34 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 import logging
+from pathlib import Path
+import time
 from typing import TYPE_CHECKING
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later
 
-from .const import CONF_OFF_DELAY, DEFAULT_OFF_DELAY
+from .const import (
+    CONF_MAX_CLIP,
+    CONF_OFF_DELAY,
+    CONF_POSTROLL,
+    CONF_PREROLL,
+    CONF_RECORD,
+    DEFAULT_MAX_CLIP,
+    DEFAULT_OFF_DELAY,
+    DEFAULT_POSTROLL,
+    DEFAULT_PREROLL,
+    DEFAULT_RECORD,
+    RING_MAX_BYTES,
+)
 from .settings import detect_source, main_source, worker_settings
+from .video.clip import ClipInfo
 from .video.detector import MotionResult
 from .video.errors import StreamError
 from .video.jpeg import SnapshotCache
+from .video.recorder import ClipRecorder, ClipRequest
 from .video.source import SourceKind, StreamSource
 from .video.stream_worker import StreamState, StreamWorker, WorkerStats
 from .video.tamper import TamperResult
@@ -29,14 +46,50 @@ _LOGGER = logging.getLogger(__name__)
 class CameraRuntime:
     """Owns a camera's stream worker and turns its reports into state entities can read."""
 
-    def __init__(self, hass: HomeAssistant, entry: CamEventsConfigEntry) -> None:
-        """Build the worker; start() runs it."""
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: CamEventsConfigEntry,
+        recordings_dir: Path | None = None,
+    ) -> None:
+        """Build the worker (and the recorder); start() runs them."""
         self.hass = hass
         self.entry = entry
         self.source: StreamSource = main_source(entry.data)
         self.settings = worker_settings(entry.options)
         self.off_delay = float(entry.options.get(CONF_OFF_DELAY, DEFAULT_OFF_DELAY))
-        self.worker = StreamWorker(entry.title, detect_source(entry.data), self, self.settings)
+        self.recordings_dir = recordings_dir
+        self.recorder: ClipRecorder | None = None
+        options = entry.options
+        if recordings_dir is not None and options.get(CONF_RECORD, DEFAULT_RECORD):
+            self.recorder = ClipRecorder(
+                recordings_dir,
+                preroll=float(options.get(CONF_PREROLL, DEFAULT_PREROLL)),
+                postroll=float(options.get(CONF_POSTROLL, DEFAULT_POSTROLL)),
+                max_length=float(options.get(CONF_MAX_CLIP, DEFAULT_MAX_CLIP)),
+                max_ring_bytes=RING_MAX_BYTES,
+                clock=_wall_clock,
+                on_clip=self._on_clip,
+            )
+        detect = detect_source(entry.data)
+        separate = detect.url != self.source.url
+        self.worker = StreamWorker(
+            entry.title,
+            detect,
+            self,
+            self.settings,
+            recorder=None if separate else self.recorder,
+        )
+        # With a detection substream, the main stream is only demuxed, for the clips.
+        self.record_worker: StreamWorker | None = None
+        if separate and self.recorder is not None:
+            self.record_worker = StreamWorker(
+                f"{entry.title} (recording)",
+                self.source,
+                _QuietListener(),
+                replace(self.settings, decode=False, detect=False),
+                recorder=self.recorder,
+            )
         self.state = StreamState.STOPPED
         self.last_error: StreamError | None = None
         self.motion = False
@@ -55,8 +108,10 @@ class CameraRuntime:
 
     @callback
     def async_start(self) -> None:
-        """Start decoding."""
+        """Start decoding (and demuxing the main stream for clips)."""
         self.worker.start()
+        if self.record_worker is not None:
+            self.record_worker.start()
 
     async def async_first_state(self, timeout: float) -> StreamState:
         """Wait until the worker has streamed or failed for the first time."""
@@ -70,17 +125,63 @@ class CameraRuntime:
         """Stop the worker thread and wait for it, off the event loop."""
         self.events = None  # stopping is not a lost stream: no events from here on
         self._cancel_off_timer()
-        await self.hass.async_add_executor_job(self.worker.stop)
+        await self.hass.async_add_executor_job(self._stop_threads)
+
+    def _stop_threads(self) -> None:
+        self.worker.stop()
+        if self.record_worker is not None:
+            self.record_worker.stop()
+        if self.recorder is not None:
+            self.recorder.close()
+
+    def _on_clip(
+        self, request: ClipRequest, info: ClipInfo | None, error: BaseException | None
+    ) -> None:
+        """Writer thread: a clip is complete (or failed); hand it to the loop."""
+        self.hass.loop.call_soon_threadsafe(self._async_clip_done, request, info, error)
+
+    @callback
+    def _async_clip_done(
+        self, request: ClipRequest, info: ClipInfo | None, error: BaseException | None
+    ) -> None:
+        if error is not None or info is None:
+            _LOGGER.warning("Clip %s of %s failed: %s", request.path, self.entry.title, error)
+            return
+        if (events := self.events) is not None:
+            events.async_clip_done(request, info)
 
     @callback
     def async_apply_options(self) -> None:
         """Apply changed detection options without restarting the stream."""
+        if self._needs_restart():
+            self.hass.config_entries.async_schedule_reload(self.entry.entry_id)
+            return
         self.settings = worker_settings(self.entry.options)
         self.off_delay = float(self.entry.options.get(CONF_OFF_DELAY, DEFAULT_OFF_DELAY))
         self.worker.update_settings(self.settings)
         if not self.settings.detect:
             self._set_motion(False)
         self.async_notify()
+
+    def _needs_restart(self) -> bool:
+        """Return whether changed options need a new connection (decoding, recording)."""
+        options = self.entry.options
+        new = worker_settings(options)
+        recording = (
+            options.get(CONF_RECORD, DEFAULT_RECORD),
+            float(options.get(CONF_PREROLL, DEFAULT_PREROLL)),
+            float(options.get(CONF_POSTROLL, DEFAULT_POSTROLL)),
+            float(options.get(CONF_MAX_CLIP, DEFAULT_MAX_CLIP)),
+        )
+        current = (
+            self.recorder is not None,
+            self.recorder.preroll if self.recorder else DEFAULT_PREROLL,
+            self.recorder.postroll if self.recorder else DEFAULT_POSTROLL,
+            self.recorder.max_length if self.recorder else DEFAULT_MAX_CLIP,
+        )
+        if self.recorder is None:
+            current = (False, *recording[1:])
+        return new.decode_mode != self.settings.decode_mode or recording != current
 
     # ---- what entities read ------------------------------------------------------------
 
@@ -211,3 +312,25 @@ class CameraRuntime:
         if self._off_timer is not None:
             self._off_timer()
             self._off_timer = None
+
+
+class _QuietListener:
+    """The recording-only worker's reports: logged, never shown as the camera's state."""
+
+    def on_state(self, state: StreamState, error: StreamError | None) -> None:
+        """Log the main stream's state."""
+        _LOGGER.debug("Recording stream: %s %s", state, error or "")
+
+    def on_motion(self, active: bool, result: MotionResult, at: float) -> None:
+        """Ignore: this worker does not detect."""
+
+    def on_stats(self, stats: WorkerStats) -> None:
+        """Ignore: the detection stream's counters are the ones shown."""
+
+    def on_tamper(self, result: TamperResult) -> None:
+        """Ignore: this worker does not detect."""
+
+
+def _wall_clock() -> float:
+    """Return the wall clock, looked up at each call (the packets carry the same clock)."""
+    return time.time()

@@ -8,18 +8,20 @@ from typing import Any
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 
 from .const import (
+    CONF_DECODE_MODE,
     CONF_DETECT_FPS,
     CONF_DETECT_URL,
     CONF_MIN_AREA,
     CONF_MOTION_DETECTION,
     CONF_THRESHOLD,
+    DEFAULT_DECODE_MODE,
     DEFAULT_DETECT_FPS,
     DEFAULT_MOTION_DETECTION,
     STREAM_TIMEOUT,
 )
 from .video.detector import DetectorSettings
 from .video.source import StreamSource
-from .video.stream_worker import WorkerSettings
+from .video.stream_worker import DecodeMode, WorkerSettings
 
 DEFAULT_DETECTOR = DetectorSettings()
 
@@ -63,4 +65,5 @@ def worker_settings(options: Mapping[str, Any]) -> WorkerSettings:
         detect=bool(options.get(CONF_MOTION_DETECTION, DEFAULT_MOTION_DETECTION)),
         detector=detector,
         detect_fps=float(options.get(CONF_DETECT_FPS, DEFAULT_DETECT_FPS)),
+        decode_mode=DecodeMode(options.get(CONF_DECODE_MODE, DEFAULT_DECODE_MODE)),
     )

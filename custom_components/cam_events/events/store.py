@@ -49,6 +49,8 @@ CREATE INDEX IF NOT EXISTS events_camera_start ON events (camera, start, id);
 CREATE INDEX IF NOT EXISTS events_camera_type_start ON events (camera, type, start, id);
 CREATE INDEX IF NOT EXISTS events_type_start ON events (type, start, id);
 CREATE INDEX IF NOT EXISTS events_start ON events (start, id);
+CREATE INDEX IF NOT EXISTS events_camera_clip ON events (camera, start, id)
+    WHERE clip IS NOT NULL;
 """
 """Each index ends in ``start, id`` (and holds the rowid): it both filters and orders a page,
 and covers the COUNT and the rowid subquery of a page."""
@@ -155,6 +157,7 @@ class EventStore:
         limit: int = 50,
         offset: int = 0,
         newest_first: bool = True,
+        has_clip: bool = False,
     ) -> Page:
         """Return a page of the events matching every given filter, and their total.
 
@@ -165,7 +168,7 @@ class EventStore:
             raise ValueError(f"limit must be 1..{MAX_LIMIT}, not {limit}")
         if offset < 0:
             raise ValueError(f"offset must be >= 0, not {offset}")
-        where, params = _where(camera, type, start_from, start_to)
+        where, params = _where(camera, type, start_from, start_to, has_clip)
         with self._lock:
             conn = self._db()
             total: int = conn.execute(f"SELECT COUNT(*) FROM events{where}", params).fetchone()[0]
@@ -202,6 +205,34 @@ class EventStore:
         """Delete every event of a camera; return them."""
         return self._delete("camera = ?", (camera,))
 
+    def clip_days(self, camera: str, utc_offset: float = 0.0) -> list[tuple[str, int]]:
+        """Return the days (YYYY-MM-DD at `utc_offset` seconds) with clips, newest first."""
+        with self._lock:
+            rows = (
+                self._db()
+                .execute(
+                    "SELECT date(start + ?, 'unixepoch') AS day, COUNT(*) FROM events"
+                    " WHERE camera = ? AND clip IS NOT NULL GROUP BY day ORDER BY day DESC",
+                    (utc_offset, camera),
+                )
+                .fetchall()
+            )
+        return [(str(day), int(count)) for day, count in rows]
+
+    def clips(self, camera: str) -> list[Event]:
+        """Return the camera's events that have a clip, oldest first (for retention)."""
+        with self._lock:
+            rows = (
+                self._db()
+                .execute(
+                    f"SELECT {_COLUMNS} FROM events WHERE camera = ? AND clip IS NOT NULL"
+                    " ORDER BY start, id",
+                    (camera,),
+                )
+                .fetchall()
+            )
+        return [Event.from_row(row) for row in rows]
+
     def count(self, camera: str | None = None) -> int:
         """Return the number of events (of this camera, if given)."""
         where, params = _where(camera, None, None, None)
@@ -230,10 +261,14 @@ class EventStore:
 
 
 def _where(
-    camera: str | None, type_: str | None, start_from: float | None, start_to: float | None
+    camera: str | None,
+    type_: str | None,
+    start_from: float | None,
+    start_to: float | None,
+    has_clip: bool = False,
 ) -> tuple[str, list[Any]]:
     """Return a WHERE clause (empty, or starting with a space) and its parameters."""
-    clauses: list[str] = []
+    clauses: list[str] = ["clip IS NOT NULL"] if has_clip else []
     params: list[Any] = []
     for clause, value in (
         ("camera = ?", camera),
