@@ -21,7 +21,9 @@ from homeassistant.helpers.typing import ConfigType
 from .card import async_register_card
 from .const import (
     CONF_RETENTION_DAYS,
+    CONF_STORAGE_MB,
     DEFAULT_RETENTION_DAYS,
+    DEFAULT_STORAGE_MB,
     DOMAIN,
     KIND_CAMERA,
     OUTBOX_BACKOFF_INITIAL,
@@ -34,6 +36,7 @@ from .const import (
 )
 from .data import DATA_DOMAIN, CamEventsConfigEntry, DomainData, ProfileConfigEntry
 from .delivery.outbox import Outbox, OutboxStore
+from .events.retention import delete_clips, over_cap
 from .events.snapshots import delete_snapshots
 from .events.store import EventStore
 from .handler_services import async_setup_handler_services
@@ -190,7 +193,8 @@ async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> No
         await hass.async_add_executor_job(domain.outbox_store.delete_profile, entry.entry_id)
         return
     await CameraEvents(hass, entry, None, domain).async_remove_storage()  # type: ignore[arg-type]
-    await hass.async_add_executor_job(domain.store.delete_camera, entry.entry_id)
+    removed = await hass.async_add_executor_job(domain.store.delete_camera, entry.entry_id)
+    await hass.async_add_executor_job(delete_clips, domain.recordings_dir, removed)
     await hass.async_add_executor_job(
         shutil.rmtree, domain.base_dir / "snapshots" / entry.entry_id, True
     )
@@ -208,7 +212,20 @@ async def _async_purge(hass: HomeAssistant, entry: CamEventsConfigEntry) -> None
             domain.base_dir / "snapshots",
             [(event.camera, event.id) for event in removed],
         )
+        await hass.async_add_executor_job(delete_clips, domain.recordings_dir, removed)
         _LOGGER.debug("Removed %d events of %s older than %s days", len(removed), entry.title, days)
+    # Then the size cap: the oldest clips go first, never the one being written.
+    cap = int(float(entry.options.get(CONF_STORAGE_MB, DEFAULT_STORAGE_MB)) * 1_000_000)
+    recorder = entry.runtime_data.recorder
+    in_use = recorder.active.path if recorder is not None and recorder.active else None
+    clips = await hass.async_add_executor_job(domain.store.clips, entry.entry_id)
+    trimmed = await hass.async_add_executor_job(over_cap, domain.recordings_dir, clips, cap, in_use)
+    if trimmed:
+        await hass.async_add_executor_job(delete_clips, domain.recordings_dir, trimmed)
+        for event in trimmed:
+            event.clip = None
+            await hass.async_add_executor_job(domain.store.update, event)
+        _LOGGER.debug("Removed %d clips of %s over its size cap", len(trimmed), entry.title)
 
 
 async def _async_options_updated(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:

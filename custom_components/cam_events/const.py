@@ -89,3 +89,5 @@ DEFAULT_MAX_CLIP: Final = 300.0
 DEFAULT_STORAGE_MB: Final = 2000.0
 RING_MAX_BYTES: Final = 64 * 1024 * 1024
 CLIP_URL: Final = "/api/cam_events/clips/{event_id}.{ext}"
+CONF_MAX_ATTACHMENT_MB: Final = "max_attachment_mb"
+DEFAULT_MAX_ATTACHMENT_MB: Final = 10.0

@@ -58,6 +58,7 @@ _BASE = vol.Schema(
             vol.Coerce(float), vol.Range(min=0.1, max=10)
         ),
         vol.Optional("raw_data", default=False): cv.boolean,
+        vol.Optional("clip", default=False): cv.boolean,
     }
 )
 SCHEMA_EMAIL = _BASE.extend(
@@ -167,37 +168,8 @@ async def _handle(call: ServiceCall, handler: str, kind: str) -> ServiceResponse
     frames = await _frames(camera, event, snapshot, count, call.data["burst_interval"])
 
     event_dict = event.as_dict(camera.camera_entity)
-    when = dt_util.as_local(dt_util.utc_from_timestamp(event.start))
     pattern = profile.entry.data.get(CONF_PATTERN) or PRESETS[DEFAULT_PRESET]
-    items: list[tuple[str, bytes]] = [(".jpg", jpeg) for jpeg in frames]
-    names = [
-        render(
-            pattern,
-            camera=camera.entry.title,
-            event_type=event.type,
-            event_id=event.id,
-            when=when,
-            index=index + 1 if len(frames) > 1 else None,
-            ext=".jpg",
-        )
-        for index in range(len(frames))
-    ]
-    content_types = ["image/jpeg"] * len(frames)
-    if call.data["raw_data"] and kind in (KIND_SMTP, KIND_FTP, KIND_LOCAL):
-        items.append((".json", json.dumps(event_dict, indent=2).encode()))
-        names.append(
-            render(
-                pattern,
-                camera=camera.entry.title,
-                event_type=event.type,
-                event_id=event.id,
-                when=when,
-                ext=".json",
-            )
-        )
-        content_types.append("application/json")
-
-    payload: dict[str, Any] = {"names": names, "content_types": content_types}
+    items, payload = _files(call, kind, camera, event, event_dict, pattern, frames)
     if kind == KIND_SMTP:
         variables = {"event": event_dict, "camera": camera.entry.title}
         payload["subject"] = _render(hass, call.data.get("subject"), DEFAULT_SUBJECT, variables)
@@ -235,6 +207,45 @@ async def _handle(call: ServiceCall, handler: str, kind: str) -> ServiceResponse
         },
     )
     return result
+
+
+def _files(
+    call: ServiceCall,
+    kind: str,
+    camera: CameraEvents,
+    event: Event,
+    event_dict: dict[str, Any],
+    pattern: str,
+    frames: list[bytes],
+) -> tuple[list[tuple[str, bytes]], dict[str, Any]]:
+    """Return the files to spool and the payload naming them (and the clip, if asked)."""
+    when = dt_util.as_local(dt_util.utc_from_timestamp(event.start))
+
+    def name(ext: str, index: int | None = None) -> str:
+        return render(
+            pattern,
+            camera=camera.entry.title,
+            event_type=event.type,
+            event_id=event.id,
+            when=when,
+            index=index,
+            ext=ext,
+        )
+
+    items: list[tuple[str, bytes]] = [(".jpg", jpeg) for jpeg in frames]
+    burst = len(frames) > 1
+    names = [name(".jpg", index + 1 if burst else None) for index in range(len(frames))]
+    content_types = ["image/jpeg"] * len(frames)
+    files_allowed = kind in (KIND_SMTP, KIND_FTP, KIND_LOCAL)
+    if call.data["raw_data"] and files_allowed:
+        items.append((".json", json.dumps(event_dict, indent=2).encode()))
+        names.append(name(".json"))
+        content_types.append("application/json")
+    payload: dict[str, Any] = {"names": names, "content_types": content_types}
+    if call.data["clip"] and files_allowed:
+        payload["clip_event"] = event.id
+        payload["clip_name"] = name("")
+    return items, payload
 
 
 def _render(

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 import logging
 from pathlib import Path
+import time
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -14,10 +15,24 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, KIND_FTP, KIND_HTTP, KIND_LOCAL, KIND_SMTP, KIND_UDP
+from .const import (
+    CONF_MAX_ATTACHMENT_MB,
+    DEFAULT_MAX_ATTACHMENT_MB,
+    DOMAIN,
+    KIND_FTP,
+    KIND_HTTP,
+    KIND_LOCAL,
+    KIND_SMTP,
+    KIND_UDP,
+)
 from .data import DATA_DOMAIN
 from .delivery import email, ftp, http_push, udp_push
-from .delivery.base import Attachment, AuthenticationError
+from .delivery.base import (
+    Attachment,
+    AuthenticationError,
+    DeliveryError,
+    PermanentDeliveryError,
+)
 from .delivery.local import write_files
 from .delivery.outbox import Job, JobOutcome
 from .delivery.payload import heartbeat_payload
@@ -38,6 +53,9 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 MAX_ERROR_LENGTH = 255
+# How long a job waits for its event's clip to be finished before it goes without it.
+CLIP_WAIT = 900.0
+_CLIP_TYPES = {".mp4": "video/mp4", ".mkv": "video/x-matroska", ".mov": "video/quicktime"}
 
 
 def _read_files(paths: list[str]) -> list[bytes]:
@@ -125,23 +143,51 @@ class ProfileRuntime:
             self._auth_failed = True
             raise
 
+    async def _clip(self, job: Job) -> tuple[str, bytes | None, str | None]:
+        """Return the event's clip: (its stored path, its bytes or None if too large, note)."""
+        domain = self.hass.data[DATA_DOMAIN]
+        event = await self.hass.async_add_executor_job(domain.store.get, job.payload["clip_event"])
+        if event is None:
+            raise PermanentDeliveryError("the event of this clip is gone")
+        if not event.clip:
+            if time.time() - job.created < CLIP_WAIT:
+                raise DeliveryError("the clip is still being recorded")
+            return "", None, "The event has no clip (recording is off or it failed)."
+        path = domain.recordings_dir / event.clip
+        size = await self.hass.async_add_executor_job(lambda: path.stat().st_size)
+        limit = float(self.entry.data.get(CONF_MAX_ATTACHMENT_MB, DEFAULT_MAX_ATTACHMENT_MB))
+        if self.kind == KIND_SMTP and size > limit * 1_000_000:
+            note = (
+                f"The clip ({size / 1_000_000:.1f} MB) is larger than the {limit:g} MB this "
+                f"mail server takes; it is stored at media/cam_events/recordings/{event.clip}."
+            )
+            return event.clip, None, note
+        return event.clip, await self.hass.async_add_executor_job(path.read_bytes), None
+
     async def _send(self, job: Job) -> str:
         data = self.entry.data
         payload = job.payload
         contents = await self.hass.async_add_executor_job(_read_files, job.files)
         names: list[str] = list(payload.get("names", []))
+        content_types: list[str] = list(payload.get("content_types", []))
+        note = None
+        if payload.get("clip_event"):
+            stored, clip, note = await self._clip(job)
+            if clip is not None:
+                suffix = Path(stored).suffix
+                contents.append(clip)
+                names.append(payload["clip_name"] + suffix)
+                content_types.append(_CLIP_TYPES.get(suffix, "application/octet-stream"))
         if self.kind == KIND_SMTP:
             profile = smtp_profile(data)
             attachments = [
                 Attachment(name.rsplit("/", 1)[-1], content_type, content)
-                for name, content_type, content in zip(
-                    names, payload.get("content_types", []), contents, strict=True
-                )
+                for name, content_type, content in zip(names, content_types, contents, strict=True)
             ]
             message = email.build_message(
                 profile,
                 subject=payload["subject"],
-                body=payload["body"],
+                body=payload["body"] + (f"\n\n{note}" if note else ""),
                 to=payload.get("to") or None,
                 attachments=attachments,
             )

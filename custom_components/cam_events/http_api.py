@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any, Concatenate
 
 from aiohttp import web
@@ -243,6 +244,35 @@ class SnapshotView(HomeAssistantView):
         )
 
 
+class ClipView(HomeAssistantView):
+    """An event's clip (MP4, with range requests) or its thumbnail (JPEG)."""
+
+    url = "/api/cam_events/clips/{event_id}.{ext}"
+    name = "api:cam_events:clip"
+
+    async def get(self, request: web.Request, event_id: str, ext: str) -> web.StreamResponse:
+        """Return the file; 404 when the event has no clip (yet)."""
+        hass = request.app[KEY_HASS]
+        domain = hass.data[DATA_DOMAIN]
+        event = await hass.async_add_executor_job(domain.store.get, event_id)
+        if event is None or not event.clip or ext not in ("mp4", "mkv", "mov", "jpg"):
+            return web.Response(status=HTTPStatus.NOT_FOUND)
+        path = clip_file(domain.recordings_dir, event.clip)
+        if ext == "jpg":
+            path = path.with_suffix(".jpg")
+        if not await hass.async_add_executor_job(path.is_file):
+            return web.Response(status=HTTPStatus.NOT_FOUND)
+        return web.FileResponse(path, headers={"Cache-Control": "max-age=86400"})
+
+
+def clip_file(base: Path, relative: str) -> Path:
+    """Return where a clip lives; a stored path that would leave the folder is refused."""
+    path = (base / relative).resolve()
+    if not path.is_relative_to(base.resolve()):
+        raise web.HTTPNotFound
+    return path
+
+
 def _number_or_text(value: str | None) -> str | float | None:
     if value is None:
         return None
@@ -254,5 +284,5 @@ def _number_or_text(value: str | None) -> str | float | None:
 
 def async_setup_http(hass: HomeAssistant) -> None:
     """Register the views."""
-    for view in (EventTypesView, EventTypeView, EventsView, TriggerView, SnapshotView):
+    for view in (EventTypesView, EventTypeView, EventsView, TriggerView, SnapshotView, ClipView):
         hass.http.register_view(view())

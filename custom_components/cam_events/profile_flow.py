@@ -30,6 +30,7 @@ from .const import (
     CONF_HTTPS,
     CONF_INTERFACE,
     CONF_KEEPALIVE,
+    CONF_MAX_ATTACHMENT_MB,
     CONF_METHOD,
     CONF_MODE,
     CONF_PASSIVE,
@@ -120,6 +121,7 @@ def profile_schema(kind: str, defaults: Mapping[str, Any], *, with_name: bool) -
             _field(d, CONF_RECIPIENTS): _TEXT,
             _field(d, CONF_TIMEOUT, 15): _number(1, 120, "s"),
             _field(d, CONF_VERIFY_SSL, True): _BOOL,
+            _field(d, CONF_MAX_ATTACHMENT_MB, 10): _number(0.001, 100, "MB", step=0.001),
         }
     elif kind == KIND_FTP:
         fields |= {

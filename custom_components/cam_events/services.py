@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine
+import time
 from typing import Any
 
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
@@ -17,9 +18,10 @@ from .access import (
     check_paging,
     event_times,
     to_timestamp,
+    validation_error,
 )
 from .const import DOMAIN
-from .events.catalog import CAPABILITY_NAMES, SETTING_NAMES, CatalogError
+from .events.catalog import CAPABILITY_NAMES, MANUAL, SETTING_NAMES, CatalogError
 
 CAMERA = "camera"
 NAME = "name"
@@ -52,6 +54,15 @@ SCHEMA_CREATE = SCHEMA_CAMERA.extend(
 )
 SCHEMA_TRIGGER = SCHEMA_CAMERA.extend(
     {vol.Required(TYPE): cv.string, vol.Optional("metadata"): dict}
+)
+SCHEMA_RECORD = SCHEMA_CAMERA.extend(
+    {
+        vol.Optional("duration", default=10): vol.All(
+            vol.Coerce(float), vol.Range(min=0, max=3600)
+        ),
+        vol.Optional("preroll"): vol.All(vol.Coerce(float), vol.Range(min=0, max=30)),
+        vol.Optional("postroll"): vol.All(vol.Coerce(float), vol.Range(min=0, max=60)),
+    }
 )
 SCHEMA_LIST = vol.Schema(
     {
@@ -113,6 +124,26 @@ async def _trigger(call: ServiceCall) -> ServiceResponse:
     return event.as_dict(events.camera_entity)
 
 
+async def _record(call: ServiceCall) -> ServiceResponse:
+    events = camera_events(call.hass, call.data[CAMERA])
+    if events.runtime.recorder is None:
+        raise validation_error("recording_off", camera=events.entry.title)
+    duration = float(call.data["duration"])
+    event = await events.async_create(
+        MANUAL, metadata={"recorded_on_request": True}, end=time.time() + duration
+    )
+    jpeg = await events.async_event_jpeg(event)
+    if not events.async_request_clip(
+        event,
+        jpeg,
+        duration=duration,
+        preroll=call.data.get("preroll"),
+        postroll=call.data.get("postroll"),
+    ):
+        raise validation_error("recording_off", camera=events.entry.title)
+    return event.as_dict(events.camera_entity)
+
+
 async def _list_events(call: ServiceCall) -> ServiceResponse:
     limit, offset = check_paging(call.data["limit"], call.data["offset"])
     return await async_list_events(
@@ -149,6 +180,7 @@ SERVICES: tuple[
     ("create_event", SCHEMA_CREATE, _create, SupportsResponse.OPTIONAL),
     ("trigger_event", SCHEMA_TRIGGER, _trigger, SupportsResponse.OPTIONAL),
     ("list_events", SCHEMA_LIST, _list_events, SupportsResponse.ONLY),
+    ("record", SCHEMA_RECORD, _record, SupportsResponse.OPTIONAL),
 )
 
 

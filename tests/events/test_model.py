@@ -109,6 +109,7 @@ def test_as_dict_of_an_ended_event() -> None:
         "metadata": {"score": 0.5},
         "snapshot": "/api/cam_events/snapshot/x.jpg",
         "clip": None,
+        "clip_url": None,
         "handlers": [{"handler": "notify", "ok": True}],
     }
     assert json.loads(json.dumps(result)) == result
@@ -149,3 +150,11 @@ def test_row_round_trip() -> None:
     empty = Event.from_row((event.id, "entry1", "motion", T0, None, None, None, None, None))
     assert empty.metadata == {}
     assert empty.handlers == []
+
+
+def test_clip_url_follows_the_clip_container() -> None:
+    event = Event(id="01ABCDEFGHJKMNPQRSTVWXYZ00", camera="e", type="motion", start=0.0)
+    assert event.clip_url is None
+    event.clip = "Porch/20260307/090503_motion.mkv"
+    assert event.clip_url == "/api/cam_events/clips/01ABCDEFGHJKMNPQRSTVWXYZ00.mkv"
+    assert event.as_dict()["clip_url"] == event.clip_url

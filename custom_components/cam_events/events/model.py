@@ -114,6 +114,14 @@ class Event:
     """Results of the handlers that ran."""
 
     @property
+    def clip_url(self) -> str | None:
+        """Return where the clip is served (the API behind Home Assistant's auth)."""
+        if not self.clip:
+            return None
+        extension = self.clip.rsplit(".", 1)[-1] if "." in self.clip else "mp4"
+        return f"/api/cam_events/clips/{self.id}.{extension}"
+
+    @property
     def duration(self) -> float | None:
         """Return the length in seconds, or None while the event is open."""
         return None if self.end is None else self.end - self.start
@@ -131,6 +139,7 @@ class Event:
             "metadata": dict(self.metadata),
             "snapshot": self.snapshot,
             "clip": self.clip,
+            "clip_url": self.clip_url,
             "handlers": [dict(result) for result in self.handlers],
         }
 
