@@ -37,4 +37,29 @@ async def test_diagnostics_redact_credentials(
     assert diagnostics["stream"]["stats"]["width"] == 640
     assert diagnostics["stream"]["stats"]["decode_fps"] > 5
     assert diagnostics["motion"]["detection_enabled"] is True
+    assert diagnostics["recording"]["enabled"] is True
+    assert diagnostics["recording"]["ring_bytes"] > 0
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_profile_diagnostics_redact_everything_personal(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, socket_enabled: None
+) -> None:
+    """An e-mail profile's diagnostics carry its health, never its login or addresses."""
+    from tests.peers.smtp import SmtpServer
+    from tests.test_handlers import add_profile, smtp_data
+
+    smtp = SmtpServer(security="starttls", auth=("cam", "s3cret-pw"))
+    smtp.start()
+    try:
+        entry = await add_profile(hass, "smtp", smtp_data(smtp))
+        diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+        text = json.dumps(diagnostics)
+        for secret in ("s3cret-pw", "owner@example.com", "camera@example.com", '"cam"'):
+            assert secret not in text
+        assert diagnostics["entry"]["data"]["host"] == "127.0.0.1"
+        assert diagnostics["profile"]["kind"] == "smtp"
+        assert diagnostics["profile"]["queue_length"] == 0
+        assert diagnostics["profile"]["time_filter"] == "every day"
+    finally:
+        smtp.stop()

@@ -6,26 +6,50 @@ from dataclasses import asdict
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_DETECT_URL
-from .data import CamEventsConfigEntry
+from .const import CONF_DETECT_URL, CONF_RECIPIENTS, CONF_SENDER, KIND_CAMERA
+from .handlers import ProfileRuntime
+from .profiles import kind_of
 from .video.source import redact_url
 
-TO_REDACT = {CONF_PASSWORD, CONF_USERNAME}
+TO_REDACT = {CONF_PASSWORD, CONF_USERNAME, CONF_SENDER, CONF_RECIPIENTS}
 
 
 async def async_get_config_entry_diagnostics(
-    hass: HomeAssistant, entry: CamEventsConfigEntry
+    hass: HomeAssistant, entry: ConfigEntry[Any]
 ) -> dict[str, Any]:
     """Return what support needs: settings, stream state, counters; never a credential."""
-    runtime = entry.runtime_data
     data = async_redact_data(dict(entry.data), TO_REDACT)
     for key in (CONF_URL, CONF_DETECT_URL):
         if data.get(key):
             data[key] = redact_url(data[key])
+    if kind_of(entry.data) != KIND_CAMERA:
+        profile: ProfileRuntime = entry.runtime_data
+        return {
+            "entry": {"title": entry.title, "data": data, "options": dict(entry.options)},
+            "profile": {
+                "kind": profile.kind,
+                "time_filter": profile.time_filter.describe(),
+                "queue_length": profile.queue_length,
+                "consecutive_failures": profile.failures,
+                "sent": profile.sent,
+                "last_success": profile.last_success.isoformat() if profile.last_success else None,
+                "last_error": profile.last_error,
+            },
+        }
+    runtime = entry.runtime_data
+    recorder = runtime.recorder
     return {
+        "recording": {
+            "enabled": recorder is not None,
+            "ring_bytes": recorder.ring.nbytes if recorder else 0,
+            "ring_seconds": round(recorder.ring.duration, 2) if recorder else 0,
+            "active_clip": recorder.active is not None if recorder else False,
+            "separate_main_stream": runtime.record_worker is not None,
+        },
         "entry": {"title": entry.title, "data": data, "options": dict(entry.options)},
         "stream": {
             "kind": runtime.source.kind.value,
