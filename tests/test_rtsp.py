@@ -57,7 +57,9 @@ async def test_motion_follows_the_scene(hass: HomeAssistant, rtsp_server: RtspSe
 
 
 @pytest.mark.enable_socket
-async def test_stream_lost_and_back(hass: HomeAssistant, rtsp_server: RtspServer) -> None:
+async def test_stream_lost_and_back(
+    hass: HomeAssistant, rtsp_server: RtspServer, caplog: pytest.LogCaptureFixture
+) -> None:
     """Server killed during motion: unavailable within 10 s; back: available and detecting."""
     entry = await setup_camera(hass, rtsp_server.url)
     await wait_for(lambda: _state(hass, MOTION) == STATE_OFF, 10)
@@ -77,6 +79,9 @@ async def test_stream_lost_and_back(hass: HomeAssistant, rtsp_server: RtspServer
     assert _state(hass, STREAM_STATE) == "streaming"
     rtsp_server.set_motion(True)
     await wait_for(lambda: _state(hass, MOTION) == STATE_ON, 5)
+    # Logged once when lost and once when back, not on every retry.
+    assert caplog.text.count("Camera Porch stream lost") == 1
+    assert caplog.text.count("Camera Porch stream is back") == 1
     await hass.config_entries.async_unload(entry.entry_id)
 
 

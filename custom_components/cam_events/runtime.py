@@ -267,6 +267,14 @@ class CameraRuntime:
             self._reauth_started = False
         else:
             self._set_motion(False)
+        if was_available and not self.available and state is not StreamState.STOPPED:
+            _LOGGER.info(
+                "Camera %s stream lost (%s); reconnecting",
+                self.entry.title,
+                error.detail if error else state.value,
+            )
+        elif not was_available and self.available and self.last_error is not None:
+            _LOGGER.info("Camera %s stream is back", self.entry.title)
         if self.events is not None and was_available != self.available:
             self.events.async_stream_changed(self.available, error.code if error else None)
         if state is StreamState.AUTH_FAILED and not self._reauth_started:
