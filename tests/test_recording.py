@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 import time
 from typing import Any
@@ -65,9 +66,19 @@ async def _clip_of(hass: HomeAssistant, event_id: str, timeout: float = 15) -> d
     raise AssertionError(f"no clip for {event_id} within {timeout} s")
 
 
+@pytest.fixture
+def rtsp_half_second_gop(socket_enabled: None) -> Iterator[RtspServer]:
+    """An RTSP server with a key frame every 0.5 s: clip starts snap to within 0.25 s."""
+    server = RtspServer(gop=8)
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.mark.enable_socket
-async def test_motion_clip(hass: HomeAssistant, rtsp_server: RtspServer) -> None:
-    """Motion: pre-roll + event + post-roll, from a key frame, the still scene first."""
+async def test_motion_clip(hass: HomeAssistant, rtsp_half_second_gop: RtspServer) -> None:
+    """Motion: pre-roll + event + post-roll within 0.5 s, from a key frame, still scene first."""
+    rtsp_server = rtsp_half_second_gop
     entry = await setup_camera(hass, rtsp_server.url, options=OPTIONS)
     await wait_for(lambda: _state(hass, MOTION) == "off", 10)
     await hass.async_add_executor_job(time.sleep, 3)  # fill the pre-roll with the still scene
@@ -87,7 +98,7 @@ async def test_motion_clip(hass: HomeAssistant, rtsp_server: RtspServer) -> None
 
     duration, frames, first_is_key, lumas = await hass.async_add_executor_job(_probe, path)
     expected = OPTIONS["preroll"] + event["duration"] + OPTIONS["postroll"]
-    assert abs(duration - expected) <= 0.6, (duration, expected)
+    assert abs(duration - expected) <= 0.5, (duration, expected)
     assert first_is_key
     assert frames >= int(duration * 15) - 2
     # The pre-roll shows the scene before the motion: the first frames are alike, and
@@ -101,9 +112,10 @@ async def test_motion_clip(hass: HomeAssistant, rtsp_server: RtspServer) -> None
 
 @pytest.mark.enable_socket
 async def test_record_service_overlap_and_loss(
-    hass: HomeAssistant, rtsp_server: RtspServer, hass_client: ClientSessionGenerator
+    hass: HomeAssistant, rtsp_half_second_gop: RtspServer, hass_client: ClientSessionGenerator
 ) -> None:
     """On-demand recording; two overlapping requests make one clip; a loss closes it playable."""
+    rtsp_server = rtsp_half_second_gop
     entry = await setup_camera(hass, rtsp_server.url, options=OPTIONS)
     await wait_for(lambda: _state(hass, MOTION) == "off", 10)
     await hass.async_add_executor_job(time.sleep, 2.5)
@@ -120,7 +132,7 @@ async def test_record_service_overlap_and_loss(
     duration, frames, first_is_key, _ = await hass.async_add_executor_job(
         _probe, _clip_path(hass, one)
     )
-    assert abs(duration - (2 + 3 + 2)) <= 0.6
+    assert abs(duration - (2 + 3 + 2)) <= 0.5
     assert first_is_key
     assert frames >= int(duration * 15) - 2  # every frame is there (15 fps)
 

@@ -56,6 +56,7 @@ class RtspServer:
         width: int = 640,
         height: int = 360,
         fps: int = 15,
+        gop: int = 0,
         user: str | None = None,
         password: str | None = None,
         auth: str = "basic",
@@ -74,6 +75,7 @@ class RtspServer:
         self.width = width
         self.height = height
         self.fps = fps
+        self.gop = gop
         self.user = user
         self.password = password
         self.auth = auth
@@ -122,6 +124,7 @@ class RtspServer:
             "--width", str(self.width),
             "--height", str(self.height),
             "--fps", str(self.fps),
+            "--gop", str(self.gop),
         ]  # fmt: skip
         if self.user is not None and self.password is not None:
             cmd += ["--user", self.user, "--password", self.password, "--auth", self.auth]

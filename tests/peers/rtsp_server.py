@@ -156,7 +156,7 @@ class MotionScene:
         return SOURCE_CONTINUE
 
 
-def launch_description(scene: MotionScene) -> str:
+def launch_description(scene: MotionScene, gop: int = 0) -> str:
     """Build the gst-launch description of the media pipeline."""
     w, h, fps = scene.width, scene.height, scene.fps
     raw = f"video/x-raw,format=I420,framerate={fps}/1"
@@ -169,7 +169,7 @@ def launch_description(scene: MotionScene) -> str:
         f"sink_2::zorder=2 sink_2::{hidden.replace(' ', ' sink_2::')} "
         f"! {raw},width={w},height={h} "
         "! videoconvert "
-        f"! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={fps} "
+        f"! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop or fps} "
         "bframes=0 pass=quant quantizer=22 threads=1 "
         "! video/x-h264,profile=constrained-baseline,stream-format=byte-stream "
         "! rtph264pay name=pay0 pt=96 config-interval=-1 "
@@ -210,6 +210,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--width", type=int, default=640)
     parser.add_argument("--height", type=int, default=360)
     parser.add_argument("--fps", type=int, default=15)
+    parser.add_argument("--gop", type=int, default=0, help="frames between key frames (0: fps)")
     parser.add_argument("--user")
     parser.add_argument("--password")
     parser.add_argument("--auth", choices=("basic", "digest"), default="basic")
@@ -235,7 +236,7 @@ class Server:
         self.server.set_address(BIND_ADDRESS)
         self.server.set_service(str(args.port))
         factory = GstRtspServer.RTSPMediaFactory()
-        factory.set_launch(launch_description(self.scene))
+        factory.set_launch(launch_description(self.scene, args.gop))
         factory.set_shared(True)
         factory.connect("media-configure", self._on_media_configure)
         if args.user is not None:
