@@ -15,7 +15,6 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_NAME, CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import callback
-from homeassistant.helpers import selector
 import probatio as vol
 
 from .const import (
@@ -55,6 +54,7 @@ from .const import (
     PROFILE_KINDS,
 )
 from .data import CamEventsConfigEntry
+from .flow_selectors import BOOL, PASSWORD, TEXT, URL, number, select
 from .profile_flow import (
     async_validate_profile,
     check_schedule,
@@ -66,14 +66,11 @@ from .settings import DEFAULT_DETECTOR, detect_source, main_source
 from .video.errors import StreamError, StreamErrorCode
 from .video.probe import probe
 from .video.source import InvalidSourceError, redact_url, source_kind, split_credentials
+from .video.stream_worker import DecodeMode
 
 _LOGGER = logging.getLogger(__name__)
 
-_TEXT = selector.TextSelector()
-_URL = selector.TextSelector(selector.TextSelectorConfig(type=selector.TextSelectorType.URL))
-_PASSWORD = selector.TextSelector(
-    selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
-)
+DECODE_MODES = [mode.value for mode in DecodeMode]
 
 # Form errors a user can see; anything else from a probe is reported as cannot_connect.
 _FORM_ERRORS = {
@@ -87,19 +84,19 @@ _FORM_ERRORS = {
 def _stream_schema(defaults: Mapping[str, Any], *, with_name: bool) -> vol.Schema:
     fields: dict[Any, Any] = {}
     if with_name:
-        fields[vol.Required(CONF_NAME, default=defaults.get(CONF_NAME, DEFAULT_NAME))] = _TEXT
-    fields[vol.Required(CONF_URL, default=defaults.get(CONF_URL, vol.UNDEFINED))] = _URL
+        fields[vol.Required(CONF_NAME, default=defaults.get(CONF_NAME, DEFAULT_NAME))] = TEXT
+    fields[vol.Required(CONF_URL, default=defaults.get(CONF_URL, vol.UNDEFINED))] = URL
     fields[
         vol.Optional(CONF_USERNAME, description={"suggested_value": defaults.get(CONF_USERNAME)})
-    ] = _TEXT
+    ] = TEXT
     fields[
         vol.Optional(CONF_PASSWORD, description={"suggested_value": defaults.get(CONF_PASSWORD)})
-    ] = _PASSWORD
+    ] = PASSWORD
     fields[
         vol.Optional(
             CONF_DETECT_URL, description={"suggested_value": defaults.get(CONF_DETECT_URL)}
         )
-    ] = _URL
+    ] = URL
     return vol.Schema(fields)
 
 
@@ -118,18 +115,6 @@ def _normalise(user_input: Mapping[str, Any]) -> dict[str, Any]:
         if detect_url != url:
             data[CONF_DETECT_URL] = detect_url
     return data
-
-
-def _seconds(low: float, high: float) -> selector.NumberSelector:
-    return selector.NumberSelector(
-        selector.NumberSelectorConfig(
-            min=low,
-            max=high,
-            step=0.5,
-            unit_of_measurement="s",
-            mode=selector.NumberSelectorMode.BOX,
-        )
-    )
 
 
 class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -264,8 +249,8 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
                     vol.Optional(
                         CONF_USERNAME,
                         description={"suggested_value": entry.data.get(CONF_USERNAME)},
-                    ): _TEXT,
-                    vol.Optional(CONF_PASSWORD): _PASSWORD,
+                    ): TEXT,
+                    vol.Optional(CONF_PASSWORD): PASSWORD,
                 }
             ),
             description_placeholders={"name": entry.title},
@@ -334,96 +319,29 @@ class CamEventsOptionsFlow(OptionsFlow):
         if user_input is not None:
             return self.async_create_entry(data=user_input)
         options = self.config_entry.options
+        options = self.config_entry.options
+        fields: list[tuple[str, Any, Any]] = [
+            (CONF_MOTION_DETECTION, DEFAULT_MOTION_DETECTION, BOOL),
+            (CONF_THRESHOLD, DEFAULT_DETECTOR.threshold, number(1, 255, slider=True)),
+            (CONF_MIN_AREA, DEFAULT_DETECTOR.min_area, number(0.01, 50, "%", 0.01)),
+            (CONF_DETECT_FPS, DEFAULT_DETECT_FPS, number(0, 30, "fps", 0.5)),
+            (
+                CONF_DECODE_MODE,
+                DEFAULT_DECODE_MODE,
+                select(DECODE_MODES, "decode_mode", as_list=True),
+            ),
+            (CONF_RECORD, DEFAULT_RECORD, BOOL),
+            (CONF_PREROLL, DEFAULT_PREROLL, number(0, 30, "s", 0.5)),
+            (CONF_POSTROLL, DEFAULT_POSTROLL, number(0, 60, "s", 0.5)),
+            (CONF_MAX_CLIP, DEFAULT_MAX_CLIP, number(10, 3600, "s", 0.5)),
+            (CONF_STORAGE_MB, DEFAULT_STORAGE_MB, number(10, 1_000_000, "MB", 10)),
+            (CONF_RETENTION_DAYS, DEFAULT_RETENTION_DAYS, number(1, 3650, "d")),
+            (CONF_OFF_DELAY, DEFAULT_OFF_DELAY, number(0, 3600, "s")),
+        ]
         schema = vol.Schema(
             {
-                vol.Required(
-                    CONF_MOTION_DETECTION,
-                    default=options.get(CONF_MOTION_DETECTION, DEFAULT_MOTION_DETECTION),
-                ): selector.BooleanSelector(),
-                vol.Required(
-                    CONF_THRESHOLD, default=options.get(CONF_THRESHOLD, DEFAULT_DETECTOR.threshold)
-                ): selector.NumberSelector(
-                    selector.NumberSelectorConfig(
-                        min=1, max=255, step=1, mode=selector.NumberSelectorMode.SLIDER
-                    )
-                ),
-                vol.Required(
-                    CONF_MIN_AREA, default=options.get(CONF_MIN_AREA, DEFAULT_DETECTOR.min_area)
-                ): selector.NumberSelector(
-                    selector.NumberSelectorConfig(
-                        min=0.01,
-                        max=50,
-                        step=0.01,
-                        unit_of_measurement="%",
-                        mode=selector.NumberSelectorMode.BOX,
-                    )
-                ),
-                vol.Required(
-                    CONF_DETECT_FPS, default=options.get(CONF_DETECT_FPS, DEFAULT_DETECT_FPS)
-                ): selector.NumberSelector(
-                    selector.NumberSelectorConfig(
-                        min=0,
-                        max=30,
-                        step=0.5,
-                        unit_of_measurement="fps",
-                        mode=selector.NumberSelectorMode.BOX,
-                    )
-                ),
-                vol.Required(
-                    CONF_DECODE_MODE, default=options.get(CONF_DECODE_MODE, DEFAULT_DECODE_MODE)
-                ): selector.SelectSelector(
-                    selector.SelectSelectorConfig(
-                        options=["full", "fast", "keyframes"],
-                        translation_key="decode_mode",
-                        mode=selector.SelectSelectorMode.LIST,
-                    )
-                ),
-                vol.Required(
-                    CONF_RECORD, default=options.get(CONF_RECORD, DEFAULT_RECORD)
-                ): selector.BooleanSelector(),
-                vol.Required(
-                    CONF_PREROLL, default=options.get(CONF_PREROLL, DEFAULT_PREROLL)
-                ): _seconds(0, 30),
-                vol.Required(
-                    CONF_POSTROLL, default=options.get(CONF_POSTROLL, DEFAULT_POSTROLL)
-                ): _seconds(0, 60),
-                vol.Required(
-                    CONF_MAX_CLIP, default=options.get(CONF_MAX_CLIP, DEFAULT_MAX_CLIP)
-                ): _seconds(10, 3600),
-                vol.Required(
-                    CONF_STORAGE_MB, default=options.get(CONF_STORAGE_MB, DEFAULT_STORAGE_MB)
-                ): selector.NumberSelector(
-                    selector.NumberSelectorConfig(
-                        min=10,
-                        max=1_000_000,
-                        step=10,
-                        unit_of_measurement="MB",
-                        mode=selector.NumberSelectorMode.BOX,
-                    )
-                ),
-                vol.Required(
-                    CONF_RETENTION_DAYS,
-                    default=options.get(CONF_RETENTION_DAYS, DEFAULT_RETENTION_DAYS),
-                ): selector.NumberSelector(
-                    selector.NumberSelectorConfig(
-                        min=1,
-                        max=3650,
-                        step=1,
-                        unit_of_measurement="d",
-                        mode=selector.NumberSelectorMode.BOX,
-                    )
-                ),
-                vol.Required(
-                    CONF_OFF_DELAY, default=options.get(CONF_OFF_DELAY, DEFAULT_OFF_DELAY)
-                ): selector.NumberSelector(
-                    selector.NumberSelectorConfig(
-                        min=0,
-                        max=3600,
-                        step=1,
-                        unit_of_measurement="s",
-                        mode=selector.NumberSelectorMode.BOX,
-                    )
-                ),
+                vol.Required(key, default=options.get(key, default)): field
+                for key, default, field in fields
             }
         )
         return self.async_show_form(step_id="init", data_schema=schema)

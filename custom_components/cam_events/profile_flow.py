@@ -52,46 +52,13 @@ from .delivery import email
 from .delivery.base import AuthenticationError, DeliveryError, PermanentDeliveryError
 from .delivery.naming import PRESETS, NamingError, validate_pattern
 from .delivery.schedule import ScheduleError
+from .flow_selectors import BOOL, PASSWORD, TEXT, number, select
 from .profiles import CONF_VERIFY_SSL, async_test_profile, recipients, time_filter
 
 _LOGGER = logging.getLogger(__name__)
 
 NAME_PATTERN = re.compile(r"^.{2,23}$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-_TEXT = selector.TextSelector()
-_PASSWORD = selector.TextSelector(
-    selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
-)
-_BOOL = selector.BooleanSelector()
-
-
-def _port(default: int) -> Any:
-    return selector.NumberSelector(
-        selector.NumberSelectorConfig(
-            min=1, max=65535, step=1, mode=selector.NumberSelectorMode.BOX
-        )
-    )
-
-
-def _number(low: float, high: float, unit: str | None = None, step: float = 1) -> Any:
-    config = selector.NumberSelectorConfig(
-        min=low, max=high, step=step, mode=selector.NumberSelectorMode.BOX
-    )
-    if unit is not None:
-        config["unit_of_measurement"] = unit
-    return selector.NumberSelector(config)
-
-
-def _select(options: list[str], key: str, custom: bool = False) -> Any:
-    return selector.SelectSelector(
-        selector.SelectSelectorConfig(
-            options=options,
-            translation_key=key,
-            custom_value=custom,
-            mode=selector.SelectSelectorMode.DROPDOWN,
-        )
-    )
 
 
 def _field(
@@ -108,63 +75,63 @@ def profile_schema(kind: str, defaults: Mapping[str, Any], *, with_name: bool) -
     d = defaults
     fields: dict[Any, Any] = {}
     if with_name:
-        fields[_field(d, CONF_NAME)] = _TEXT
+        fields[_field(d, CONF_NAME)] = TEXT
     if kind == KIND_SMTP:
         fields |= {
-            _field(d, CONF_HOST): _TEXT,
-            _field(d, CONF_PORT, 587): _port(587),
-            _field(d, CONF_SECURITY, "starttls"): _select(["none", "starttls", "tls"], "security"),
-            _field(d, CONF_AUTH, True): _BOOL,
-            _field(d, CONF_USERNAME, required=False): _TEXT,
-            _field(d, CONF_PASSWORD, required=False): _PASSWORD,
-            _field(d, CONF_SENDER): _TEXT,
-            _field(d, CONF_RECIPIENTS): _TEXT,
-            _field(d, CONF_TIMEOUT, 15): _number(1, 120, "s"),
-            _field(d, CONF_VERIFY_SSL, True): _BOOL,
-            _field(d, CONF_MAX_ATTACHMENT_MB, 10): _number(0.001, 100, "MB", step=0.001),
+            _field(d, CONF_HOST): TEXT,
+            _field(d, CONF_PORT, 587): number(1, 65535),
+            _field(d, CONF_SECURITY, "starttls"): select(["none", "starttls", "tls"], "security"),
+            _field(d, CONF_AUTH, True): BOOL,
+            _field(d, CONF_USERNAME, required=False): TEXT,
+            _field(d, CONF_PASSWORD, required=False): PASSWORD,
+            _field(d, CONF_SENDER): TEXT,
+            _field(d, CONF_RECIPIENTS): TEXT,
+            _field(d, CONF_TIMEOUT, 15): number(1, 120, "s"),
+            _field(d, CONF_VERIFY_SSL, True): BOOL,
+            _field(d, CONF_MAX_ATTACHMENT_MB, 10): number(0.001, 100, "MB", step=0.001),
         }
     elif kind == KIND_FTP:
         fields |= {
-            _field(d, CONF_HOST): _TEXT,
-            _field(d, CONF_PORT, 21): _port(21),
-            _field(d, CONF_USERNAME): _TEXT,
-            _field(d, CONF_PASSWORD): _PASSWORD,
-            _field(d, CONF_BASE_PATH, "/"): _TEXT,
-            _field(d, CONF_PASSIVE, True): _BOOL,
-            _field(d, CONF_FTPS, False): _BOOL,
-            _field(d, CONF_VERIFY_SSL, True): _BOOL,
-            _field(d, CONF_PATTERN, PRESETS["camera_date_time"]): _select(
+            _field(d, CONF_HOST): TEXT,
+            _field(d, CONF_PORT, 21): number(1, 65535),
+            _field(d, CONF_USERNAME): TEXT,
+            _field(d, CONF_PASSWORD): PASSWORD,
+            _field(d, CONF_BASE_PATH, "/"): TEXT,
+            _field(d, CONF_PASSIVE, True): BOOL,
+            _field(d, CONF_FTPS, False): BOOL,
+            _field(d, CONF_VERIFY_SSL, True): BOOL,
+            _field(d, CONF_PATTERN, PRESETS["camera_date_time"]): select(
                 list(PRESETS.values()), "pattern", custom=True
             ),
-            _field(d, CONF_TIMEOUT, 15): _number(1, 120, "s"),
+            _field(d, CONF_TIMEOUT, 15): number(1, 120, "s"),
         }
     elif kind == KIND_HTTP:
         fields |= {
-            _field(d, CONF_HOST): _TEXT,
-            _field(d, CONF_PORT, 80): _port(80),
-            _field(d, CONF_PATH, "/"): _TEXT,
-            _field(d, CONF_METHOD, "POST"): _select(["POST", "GET"], "method"),
-            _field(d, CONF_USERNAME, required=False): _TEXT,
-            _field(d, CONF_PASSWORD, required=False): _PASSWORD,
-            _field(d, CONF_HTTPS, False): _BOOL,
-            _field(d, CONF_VERIFY_SSL, True): _BOOL,
-            _field(d, CONF_KEEPALIVE, 0): _number(0, 86400, "s"),
-            _field(d, CONF_TIMEOUT, 10): _number(1, 120, "s"),
+            _field(d, CONF_HOST): TEXT,
+            _field(d, CONF_PORT, 80): number(1, 65535),
+            _field(d, CONF_PATH, "/"): TEXT,
+            _field(d, CONF_METHOD, "POST"): select(["POST", "GET"], "method"),
+            _field(d, CONF_USERNAME, required=False): TEXT,
+            _field(d, CONF_PASSWORD, required=False): PASSWORD,
+            _field(d, CONF_HTTPS, False): BOOL,
+            _field(d, CONF_VERIFY_SSL, True): BOOL,
+            _field(d, CONF_KEEPALIVE, 0): number(0, 86400, "s"),
+            _field(d, CONF_TIMEOUT, 10): number(1, 120, "s"),
         }
     elif kind == KIND_UDP:
         fields |= {
-            _field(d, CONF_MODE, "unicast"): _select(
+            _field(d, CONF_MODE, "unicast"): select(
                 ["unicast", "multicast", "broadcast"], "udp_mode"
             ),
-            _field(d, CONF_ADDRESS): _TEXT,
-            _field(d, CONF_PORT): _port(5000),
-            _field(d, CONF_TTL, 1): _number(1, 255),
-            _field(d, CONF_INTERFACE, required=False): _TEXT,
+            _field(d, CONF_ADDRESS): TEXT,
+            _field(d, CONF_PORT): number(1, 65535),
+            _field(d, CONF_TTL, 1): number(1, 255),
+            _field(d, CONF_INTERFACE, required=False): TEXT,
         }
     elif kind == KIND_LOCAL:
         fields |= {
-            _field(d, CONF_FOLDER, "cam_events"): _TEXT,
-            _field(d, CONF_PATTERN, PRESETS["camera_date_time"]): _select(
+            _field(d, CONF_FOLDER, "cam_events"): TEXT,
+            _field(d, CONF_PATTERN, PRESETS["camera_date_time"]): select(
                 list(PRESETS.values()), "pattern", custom=True
             ),
         }
@@ -281,8 +248,8 @@ def schedule_schema(options: Mapping[str, Any]) -> vol.Schema:
             ),
             vol.Optional(
                 CONF_WINDOWS, description={"suggested_value": options.get(CONF_WINDOWS)}
-            ): _TEXT,
-            vol.Optional(CONF_PAUSE, default=options.get(CONF_PAUSE, 0)): _number(0, 86400, "s"),
+            ): TEXT,
+            vol.Optional(CONF_PAUSE, default=options.get(CONF_PAUSE, 0)): number(0, 86400, "s"),
         }
     )
 
