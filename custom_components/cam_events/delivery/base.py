@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+import ssl
 
 
 class DeliveryError(Exception):
@@ -24,3 +25,20 @@ class Attachment:
     filename: str
     content_type: str
     data: bytes
+
+
+def client_tls_context(verify: bool) -> ssl.SSLContext:
+    """Create a client TLS context that verifies the server, or accepts any certificate.
+
+    It loads the system CA store: call it off the event loop.
+    """
+    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+    if not verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def redact(text: str, secret: str | None) -> str:
+    """Remove a secret from `text`, should a server or library ever echo it."""
+    return text.replace(secret, "***") if secret else text

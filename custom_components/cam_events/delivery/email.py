@@ -20,7 +20,14 @@ import ssl
 
 import aiosmtplib
 
-from .base import Attachment, AuthenticationError, DeliveryError, PermanentDeliveryError
+from .base import (
+    Attachment,
+    AuthenticationError,
+    DeliveryError,
+    PermanentDeliveryError,
+    client_tls_context,
+    redact,
+)
 
 SUBJECT_MAX = 250
 _TOKEN = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*$")
@@ -135,28 +142,17 @@ def _envelope_recipients(message: EmailMessage) -> list[str]:
     return recipients
 
 
-def _make_tls_context(verify: bool) -> ssl.SSLContext:
-    """Create a client TLS context (loads the system CA store: call it off the event loop)."""
-    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
-    if not verify:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context
-
-
 async def _tls_context(verify: bool) -> ssl.SSLContext:
     """Return a cached client TLS context, built in a worker thread the first time."""
     context = _TLS_CONTEXTS.get(verify)
     if context is None:
-        context = _TLS_CONTEXTS[verify] = await asyncio.to_thread(_make_tls_context, verify)
+        context = _TLS_CONTEXTS[verify] = await asyncio.to_thread(client_tls_context, verify)
     return context
 
 
 def _redact(text: str, profile: SmtpProfile) -> str:
     """Remove the password from `text`, should a server or library ever echo it."""
-    if profile.password:
-        text = text.replace(profile.password, "***")
-    return text
+    return redact(text, profile.password)
 
 
 def _where(profile: SmtpProfile) -> str:

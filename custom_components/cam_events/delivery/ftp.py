@@ -23,7 +23,13 @@ import posixpath
 import secrets
 import ssl
 
-from .base import AuthenticationError, DeliveryError, PermanentDeliveryError
+from .base import (
+    AuthenticationError,
+    DeliveryError,
+    PermanentDeliveryError,
+    client_tls_context,
+    redact,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,20 +66,9 @@ def _base(path: str) -> str:
     return path if path == "/" else path.rstrip("/") or "/"
 
 
-def _make_tls_context(verify: bool) -> ssl.SSLContext:
-    """Create a client TLS context that verifies the server, or accepts any certificate."""
-    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
-    if not verify:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context
-
-
 def _redact(text: str, profile: FtpProfile) -> str:
     """Remove the password from `text`, should a server or library ever echo it."""
-    if profile.password:
-        text = text.replace(profile.password, "***")
-    return text
+    return redact(text, profile.password)
 
 
 def _where(profile: FtpProfile) -> str:
@@ -124,7 +119,7 @@ def _session(profile: FtpProfile) -> Iterator[ftplib.FTP]:
     client: ftplib.FTP
     if profile.ftps:
         client = ftplib.FTP_TLS(
-            context=_make_tls_context(profile.verify_tls), timeout=profile.timeout
+            context=client_tls_context(profile.verify_tls), timeout=profile.timeout
         )
     else:
         client = ftplib.FTP(timeout=profile.timeout)
