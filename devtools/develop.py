@@ -430,8 +430,6 @@ def _banner(result: Mapping[str, Any], display_url: str, clip: Path, seconds: fl
             "  moves for 16 s; the motion sensor turns on once a loop, off 5 s after it stops.",
         ]
     lines += [
-        "  Assist (voice) is left out: its packages do not build for Python 3.14, hence",
-        "  the notification about assist_pipeline and assist_satellite.",
         "  Stop Home Assistant with Ctrl-C.",
     ]
     rule = "=" * max(len(line) for line in lines)

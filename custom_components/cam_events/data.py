@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -33,6 +34,7 @@ class DomainData:
     recordings_dir: Path
     spool_dir: Path
     subscribers: list[Callable[[EventChange], None]] = field(default_factory=list)
+    handler_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 DATA_DOMAIN: HassKey[DomainData] = HassKey("cam_events")

@@ -279,13 +279,17 @@ async def async_add_result(
     if event_id is None:
         return
     domain = hass.data[DATA_DOMAIN]
-    event = await hass.async_add_executor_job(domain.store.get, event_id)
-    if event is None:
-        return
-    key = result.get("job")
-    event.handlers = [h for h in event.handlers if key is None or h.get("job") != key]
-    event.handlers.append(result)
-    await hass.async_add_executor_job(domain.store.update, event)
+    async with domain.handler_lock:  # one read-modify-write of an event's results at a time
+        event = await hass.async_add_executor_job(domain.store.get, event_id)
+        if event is None:
+            return
+        key = result.get("job")
+        earlier = next((h for h in event.handlers if key and h.get("job") == key), None)
+        if earlier is not None and result.get("status") == "queued":
+            return  # the delivery already reported back; "queued" is older news
+        event.handlers = [h for h in event.handlers if key is None or h.get("job") != key]
+        event.handlers.append(result)
+        await hass.async_add_executor_job(domain.store.update, event)
     entry = hass.config_entries.async_get_entry(event.camera)
     runtime = getattr(entry, "runtime_data", None) if entry else None
     events = getattr(runtime, "events", None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from .delivery.naming import DEFAULT_PRESET, PRESETS, render
 from .events.catalog import MOTION, NET, TAMPER, Catalog, CatalogError, EventType
 from .events.model import Event, new_event_id
 from .events.snapshots import read_snapshot, write_snapshot
+from .video.clip import ClipError
 
 if TYPE_CHECKING:
     from .data import CamEventsConfigEntry, DomainData
@@ -65,6 +67,7 @@ class CameraEvents:
         self._listeners: list[Callable[[EventChange], None]] = []
         self._periodic: dict[str, CALLBACK_TYPE] = {}
         self._open: dict[str, Event] = {}
+        self._lock = asyncio.Lock()
         # The frame of each recent event, kept from the moment it happened so a handler
         # never sends a later picture (bounded: the newest FRAMES_KEPT events).
         self._frames: OrderedDict[str, bytes] = OrderedDict()
@@ -124,6 +127,8 @@ class CameraEvents:
             raise CatalogError("not_received", type=type_name)
         now = time.time()
         start = now if start is None else start
+        if end is None and not hold:
+            end = start  # an instant event; only held events (motion...) stay open
         event = Event(
             id=new_event_id(start),
             camera=self.entry.entry_id,
@@ -195,16 +200,20 @@ class CameraEvents:
             event_id=event.id,
             when=when,
         )
-        recorder.request(
-            event.id,
-            name,
-            start=event.start,
-            duration=duration,
-            preroll=preroll,
-            postroll=postroll,
-            hold=hold,
-            thumbnail=thumbnail,
-        )
+        try:
+            recorder.request(
+                event.id,
+                name,
+                start=event.start,
+                duration=duration,
+                preroll=preroll,
+                postroll=postroll,
+                hold=hold,
+                thumbnail=thumbnail,
+            )
+        except ClipError as err:  # no stream yet, or the camera is stopping
+            _LOGGER.debug("No clip for event %s of %s: %s", event.id, self.entry.title, err)
+            return False
         return True
 
     @callback
@@ -241,6 +250,10 @@ class CameraEvents:
 
     async def async_begin(self, key: str, type_name: str, metadata: Mapping[str, Any]) -> None:
         """Open an event that lasts (motion, stream loss) unless one is already open."""
+        async with self._lock:  # an end arriving while the event is created waits for it
+            await self._async_begin(key, type_name, metadata)
+
+    async def _async_begin(self, key: str, type_name: str, metadata: Mapping[str, Any]) -> None:
         if key in self._open:
             return
         try:
@@ -250,6 +263,15 @@ class CameraEvents:
 
     async def async_end(self, key: str) -> None:
         """Close the open event of `key`, if any."""
+        async with self._lock:
+            await self._async_end(key)
+
+    async def async_end_all(self) -> None:
+        """Close every open event (the camera is stopping)."""
+        for key in list(self._open):
+            await self.async_end(key)
+
+    async def _async_end(self, key: str) -> None:
         if (event := self._open.pop(key, None)) is not None:
             if (recorder := getattr(self.runtime, "recorder", None)) is not None:
                 recorder.release(event.id)

@@ -123,6 +123,8 @@ class CameraRuntime:
 
     async def async_stop(self) -> None:
         """Stop the worker thread and wait for it, off the event loop."""
+        if self.events is not None:
+            await self.events.async_end_all()  # nothing stays "ongoing" across a restart
         self.events = None  # stopping is not a lost stream: no events from here on
         self._cancel_off_timer()
         await self.hass.async_add_executor_job(self._stop_threads)

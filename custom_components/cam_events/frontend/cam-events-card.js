@@ -49,6 +49,16 @@ function camEventsCameras(hass) {
     .map((id) => ({ entity_id: id, name: hass.states[id]?.attributes?.friendly_name || id }));
 }
 
+/** Fill a select with "All types" and the type names (the built-in ones if none known). */
+function fillTypeSelect(select, names, current) {
+  const all = names?.length ? [...names] : [...BUILTIN_TYPES];
+  if (current && !all.includes(current)) all.push(current);
+  select.innerHTML = `<option value="">All types</option>${all
+    .map((n) => `<option value="${esc(n)}">${esc(n)}</option>`)
+    .join("")}`;
+  select.value = current;
+}
+
 const STYLE = `
   :host { display: block; }
   .card { display: block; container-type: inline-size; overflow: hidden;
@@ -72,11 +82,11 @@ const STYLE = `
   .live > * { width: 100%; height: 100%; object-fit: contain; display: block; }
   .live > .msg { color: #eee; height: auto; text-align: center; padding: 16px; }
   .msg { color: var(--secondary-text-color, #727272); font-size: 14px; }
-  .msg.error { color: var(--error-color, #db4437); }
+  .msg.error, .status-dead { color: var(--error-color, #db4437); }
   .notice { line-height: 1.5; padding: 8px 0; }
   .notice b { display: block; color: var(--primary-text-color); margin-bottom: 4px; }
   .row { display: flex; align-items: center; gap: 8px; flex-wrap: wrap; }
-  .spread { justify-content: space-between; }
+  .spread, .axis { justify-content: space-between; }
   .label { font-size: 14px; font-weight: 500; color: var(--secondary-text-color); }
   button { font: inherit; font-size: 14px; cursor: pointer; border-radius: 18px;
     padding: 6px 14px; border: 1px solid var(--primary-color, #03a9f4);
@@ -92,8 +102,7 @@ const STYLE = `
   .bar { position: absolute; top: 0; bottom: 0; min-width: 2px; opacity: 0.85;
     background: var(--primary-color, #03a9f4); }
   .bar.open { background: var(--error-color, #db4437); }
-  .axis { display: flex; justify-content: space-between; font-size: 12px; margin-top: 2px;
-    color: var(--secondary-text-color); }
+  .axis { display: flex; font-size: 12px; margin-top: 2px; color: var(--secondary-text-color); }
   .list { list-style: none; margin: 0; padding: 0; }
   .item { display: flex; gap: 12px; align-items: center; padding: 8px 4px; cursor: pointer;
     border-bottom: 1px solid var(--divider-color, #e0e0e0); border-radius: 4px; }
@@ -106,7 +115,7 @@ const STYLE = `
   .thumb img { width: 100%; height: 100%; object-fit: cover; display: block; }
   .ph { font-size: 11px; color: var(--secondary-text-color); padding: 2px; }
   .info { display: flex; flex-direction: column; min-width: 0; gap: 2px; }
-  .type { font-weight: 500; }
+  .type, th { font-weight: 500; }
   .sub { font-size: 13px; color: var(--secondary-text-color); }
   .snap { width: 100%; border-radius: 8px; display: block; }
   .snapbox { min-height: 60px; display: flex; align-items: center; justify-content: center;
@@ -114,13 +123,15 @@ const STYLE = `
   video { width: 100%; border-radius: 8px; background: #000; }
   table { border-collapse: collapse; width: 100%; font-size: 13px; }
   th, td { text-align: left; padding: 4px 6px; border-bottom: 1px solid var(--divider-color);
-    vertical-align: top; word-break: break-word; }
-  th { color: var(--secondary-text-color); font-weight: 500; }
+    vertical-align: top; }
+  td:last-child { overflow-wrap: anywhere; }
+  .handlers th, .handlers td:not(:last-child) { white-space: nowrap; }
+  th { color: var(--secondary-text-color); }
   pre { margin: 0; padding: 8px; border-radius: 6px; overflow: auto; font-size: 12px;
     max-height: 240px; color: var(--primary-text-color);
     background: var(--secondary-background-color, rgba(127, 127, 127, 0.15)); }
-  .status-ok, .status-done, .status-sent { color: var(--success-color, #43a047); }
-  .status-failed, .status-error { color: var(--error-color, #db4437); }
+  .status-sent { color: var(--success-color, #43a047); }
+  .status-retry { color: var(--warning-color, #ffa600); }
   [hidden] { display: none !important; }
   @container (max-width: 400px) {
     .wrap { padding: 8px 10px 12px; gap: 10px; }
@@ -165,22 +176,16 @@ class CamEventsCard extends HTMLElement {
   constructor() {
     super();
     this.attachShadow({ mode: "open" }).innerHTML = TEMPLATE;
-    this._config = null;
-    this._hass = null;
     this._key = null; // "entity|hours" of the data loaded
     this._filter = "";
     this._types = [];
-    this._events = []; // the timeline, newest first
-    this._meta = null;
+    this._events = []; // the timeline, newest first (this._meta: its paging)
     this._activity = []; // motion events of the strip
-    this._selected = null;
     this._thumbs = new Map(); // event id -> object URL, or null (failed)
     this._pending = new Map(); // event id -> Promise of its object URL
     this._listSeq = 0;
-    this._unsub = null;
     this._timers = [];
-    this._motionEntity = undefined; // undefined: not looked up yet; null: none found
-    this._notice = null;
+    // this._motionEntity: undefined until looked up, then an entity id or null (none)
     this._listen();
   }
 
@@ -210,20 +215,18 @@ class CamEventsCard extends HTMLElement {
 
   set hass(hass) {
     this._hass = hass;
+    // A notice (no such camera, not loaded...) is looked at again when the camera changes.
+    if (this._notice && hass.states[this._config?.entity] !== this._notice.state) this._key = null;
     if (this._key === null) this._maybeStart();
     else this._updateLive();
   }
 
-  get hass() {
-    return this._hass;
-  }
-
   getCardSize() {
-    return 9;
+    return 9; // rows of 50 px, for the masonry view
   }
 
   getGridOptions() {
-    return { columns: 12, min_columns: 6, rows: "auto" };
+    return { columns: 12, min_columns: 6, rows: "auto" }; // the sections view
   }
 
   connectedCallback() {
@@ -277,7 +280,8 @@ class CamEventsCard extends HTMLElement {
 
   _stop() {
     if (this._unsub) this._unsub.then((unsub) => unsub?.()).catch(() => {});
-    this._unsub = null;
+    this._unsubReady?.();
+    this._unsub = this._unsubReady = null;
     this._timers.forEach((t) => clearInterval(t));
     this._timers = [];
     this._fallbackImg = null;
@@ -305,8 +309,8 @@ class CamEventsCard extends HTMLElement {
   /** Load a page of the timeline; offset 0 starts it over (a new filter). */
   async _loadPage(offset) {
     const seq = ++this._listSeq;
-    const msg = { type: `${DOMAIN}/events`, camera: this._config.entity };
-    Object.assign(msg, { limit: this._config.page_size, offset });
+    const msg = { type: `${DOMAIN}/events`, camera: this._config.entity, offset };
+    msg.limit = this._config.page_size;
     if (this._filter) msg.event_type = this._filter;
     try {
       const page = await this._hass.callWS(msg);
@@ -336,7 +340,12 @@ class CamEventsCard extends HTMLElement {
 
   _subscribe(key) {
     const msg = { type: `${DOMAIN}/subscribe`, camera: this._config.entity };
-    this._unsub = this._hass.connection
+    const connection = this._hass.connection;
+    // After a reconnection (Home Assistant restarted): catch up on what was missed.
+    const caughtUp = () => this._key === key && (this._loadPage(0), this._loadActivity(key));
+    connection.addEventListener?.("ready", caughtUp);
+    this._unsubReady = () => connection.removeEventListener?.("ready", caughtUp);
+    this._unsub = connection
       .subscribeMessage((change) => this._key === key && this._onChange(change), msg)
       .catch((err) => {
         if (this._key === key) this._setStatus(`No live updates: ${this._errText(err)}`, true);
@@ -514,7 +523,7 @@ class CamEventsCard extends HTMLElement {
   }
 
   _showNotice(title, text) {
-    this._notice = { title, text };
+    this._notice = { title, text, state: this._hass?.states[this._config?.entity] };
     this._renderAll();
   }
 
@@ -552,13 +561,7 @@ class CamEventsCard extends HTMLElement {
   }
 
   _renderFilter() {
-    const names = this._types.length ? this._types.map((t) => t.name) : [...BUILTIN_TYPES];
-    if (this._filter && !names.includes(this._filter)) names.push(this._filter);
-    const select = this._q(".filter");
-    select.innerHTML = `<option value="">All types</option>${names
-      .map((n) => `<option value="${esc(n)}">${esc(n)}</option>`)
-      .join("")}`;
-    select.value = this._filter;
+    fillTypeSelect(this._q(".filter"), this._types.map((t) => t.name), this._filter);
   }
 
   _renderTriggers() {
@@ -577,11 +580,11 @@ class CamEventsCard extends HTMLElement {
     const state = this._hass.states[this._config.entity];
     const motion = this._motionEntity ? this._hass.states[this._motionEntity] : undefined;
     if (this._stream) this._stream.hass = this._hass;
-    if (!state || (!force && state === this._shownState && motion === this._shownMotion)) return;
+    if (!force && state === this._shownState && motion === this._shownMotion) return;
     this._shownState = state;
     this._shownMotion = motion;
     this._renderTitle();
-    if (state.state === "unavailable") {
+    if (!state || state.state === "unavailable") {
       this._q(".live").innerHTML = `<span class="msg">Camera unavailable</span>`;
     } else {
       this._showLive(state);
@@ -696,9 +699,8 @@ class CamEventsCard extends HTMLElement {
 
   _renderList(flashId = null) {
     if (this._notice) return;
-    const keep = new Set(this._events.map((e) => e.id));
-    if (this._selected) keep.add(this._selected.id);
-    this._clearThumbs(keep); // revoke the snapshots no longer listed
+    // Revoke the snapshots no longer listed (nor shown in the detail view).
+    this._clearThumbs(new Set([...this._events, this._selected].map((e) => e?.id)));
     this._q(".list").innerHTML = this._events
       .map((e) => {
         const when = new Date(toMs(e.start)).toLocaleString(this._locale());
@@ -771,7 +773,7 @@ class CamEventsCard extends HTMLElement {
       ${handlers.length ? `<table class="handlers"><tr><th>Handler</th><th>Profile</th>
         <th>Status</th><th>Detail</th></tr>${handlers.map((h) => `<tr><td>${cell(h.handler)}</td>
         <td>${cell(h.profile)}</td><td class="status-${esc(h.status)}">${cell(h.status)}</td>
-        <td>${cell(h.detail)}</td></tr>`).join("")}</table>`
+        <td>${cell(h.detail ?? h.reason ?? h.note)}</td></tr>`).join("")}</table>`
         : `<div class="msg">No handlers ran for this event</div>`}`;
     if (e.snapshot && !this._thumbs.has(e.id)) {
       this._thumbUrl(e).then(() => {
@@ -830,9 +832,6 @@ class CamEventsCardEditor extends HTMLElement {
     form.addEventListener("input", (ev) => ev.target.name === "title" && this._changed(ev.target));
     form.addEventListener("submit", (ev) => ev.preventDefault());
     this._config = {};
-    this._hass = null;
-    this._types = null;
-    this._typesFor = null;
   }
 
   setConfig(config) {
@@ -872,14 +871,7 @@ class CamEventsCardEditor extends HTMLElement {
   }
 
   _renderTypes() {
-    const select = this._field("event_type");
-    const names = [...(this._types || BUILTIN_TYPES)];
-    const current = this._config.event_type || "";
-    if (current && !names.includes(current)) names.push(current);
-    select.innerHTML = `<option value="">All types</option>${names
-      .map((n) => `<option value="${esc(n)}">${esc(n)}</option>`)
-      .join("")}`;
-    select.value = current;
+    fillTypeSelect(this._field("event_type"), this._types, this._config.event_type || "");
   }
 
   async _loadTypes(entity) {
@@ -910,9 +902,22 @@ class CamEventsCardEditor extends HTMLElement {
   }
 }
 
+/**
+ * Define the elements in the page's registry, once. Home Assistant's app replaces the global
+ * registry with a polyfill (scoped registries) as it starts, and extra modules like this one
+ * load in parallel with it: if this ran first, the new registry does not know the card, so
+ * define it there too once the app is up (the elements themselves stay the same classes).
+ */
+function defineElements() {
+  const registry = window.customElements;
+  if (registry.get(CARD_TYPE)) return;
+  registry.define(CARD_TYPE, CamEventsCard);
+  registry.define(`${CARD_TYPE}-editor`, CamEventsCardEditor);
+}
+
 if (!customElements.get(CARD_TYPE)) {
-  customElements.define(CARD_TYPE, CamEventsCard);
-  customElements.define(`${CARD_TYPE}-editor`, CamEventsCardEditor);
+  defineElements();
+  customElements.whenDefined("home-assistant").then(defineElements);
   window.customCards = window.customCards || [];
   window.customCards.push({
     type: CARD_TYPE,

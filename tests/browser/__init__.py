@@ -1,0 +1,1 @@
+"""The dashboard card in a real Home Assistant and a headless Chromium."""

@@ -1,0 +1,586 @@
+"""The dashboard card in headless Chromium, against a real Home Assistant with the demo camera.
+
+The main test walks through the card the way a user would: log in, see the card (live view,
+motion state, activity strip, timeline), watch a new event appear, trigger one with a button,
+page and filter the timeline, open an event's details and see a handler's result come in,
+switch to the dark theme and to a phone's width, look at cards configured wrongly, and see
+the camera go away. Screenshots go to artifacts/screenshots/ (and the light, dark and narrow
+ones to docs/screenshots/ for the README). Another test puts the card on a page of its own
+with a stand-in `hass` for what a real camera rarely does (no history, a lost snapshot, no
+camera element); a third checks, in process, how the integration serves and registers it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+import io
+from pathlib import Path
+import re
+import time
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.cam_events.card import async_register_card
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser, Locator, Page
+
+    from tests.browser.conftest import HomeAssistantInstance
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "artifacts" / "screenshots"
+DOCS = REPO / "docs" / "screenshots"
+
+DASHBOARD = "cam-events-test"
+TITLE = "Front door"
+PAGE_SIZE = 5
+NEW_EVENT_WITHIN = 2.0
+DESKTOP = {"width": 1100, "height": 1600}  # the whole card below the fixed toolbar
+PHONE = {"width": 390, "height": 844}
+
+# Events in the last hour, so that the activity strip and the timeline have something to show:
+# (type, minutes ago, duration in seconds, metadata).
+SEEDED: list[tuple[str, float, float, dict[str, Any]]] = [
+    ("motion", 55, 80, {"zone": "driveway"}),
+    ("tamper", 47, 12, {"contrast": 2.1}),
+    ("motion", 40, 45, {"zone": "door"}),
+    ("net", 33, 20, {"state": "lost"}),
+    ("motion", 24, 150, {"zone": "door"}),
+    ("snapshot", 15, 0, {"periodic": True}),
+    ("motion", 7, 30, {"zone": "garden"}),
+]
+
+
+def _card_config(**config: Any) -> dict[str, Any]:
+    return {"type": "custom:cam-events-card", **config}
+
+
+def _dashboard(camera: str) -> dict[str, Any]:
+    return {
+        "title": "Cam Events",
+        "views": [
+            {
+                "title": "Camera",
+                "path": "camera",
+                "type": "sections",
+                "max_columns": 2,
+                "sections": [
+                    {
+                        "type": "grid",
+                        "cards": [
+                            _card_config(entity=camera, title=TITLE, hours=1, page_size=PAGE_SIZE)
+                        ],
+                    }
+                ],
+            },
+            {
+                "title": "Errors",
+                "path": "errors",
+                "cards": [
+                    _card_config(entity="camera.does_not_exist"),
+                    _card_config(entity="sensor.demo_stream_state"),
+                    _card_config(),
+                ],
+            },
+        ],
+    }
+
+
+async def _set_up_dashboard(ha: HomeAssistantInstance) -> None:
+    """Create a storage-mode dashboard with the card (and a view of misconfigured cards)."""
+    await ha.ws(
+        {
+            "type": "lovelace/dashboards/create",
+            "url_path": DASHBOARD,
+            "title": "Cam Events",
+            "mode": "storage",
+            "show_in_sidebar": True,
+        }
+    )
+    await ha.ws(
+        {"type": "lovelace/config/save", "url_path": DASHBOARD, "config": _dashboard(ha.camera)}
+    )
+
+
+async def _seed_events(ha: HomeAssistantInstance) -> None:
+    now = datetime.now(UTC)
+    for type_name, minutes_ago, duration, metadata in SEEDED:
+        await ha.service(
+            "create_event",
+            {
+                "camera": ha.camera,
+                "type": type_name,
+                "time": (now - timedelta(minutes=minutes_ago)).isoformat(),
+                "duration": duration,
+                "metadata": metadata,
+            },
+        )
+
+
+async def _add_local_profile(ha: HomeAssistantInstance) -> str:
+    """Add a handler profile that saves snapshots under media/; return its entry id."""
+    flow = await ha.rest("POST", "/api/config/config_entries/flow", {"handler": "cam_events"})
+    path = f"/api/config/config_entries/flow/{flow['flow_id']}"
+    await ha.rest("POST", path, {"next_step_id": "local"})
+    result = await ha.rest("POST", path, {"name": "Archive", "folder": "cam_events"})
+    assert result["type"] == "create_entry", result
+    entry_id: str = result["result"]["entry_id"]
+    return entry_id
+
+
+async def _set_theme(ha: HomeAssistantInstance, *, dark: bool) -> None:
+    """Choose the user's theme as the profile page does (2026.10: user data key `theme`)."""
+    value = {"theme": "default", "dark": dark}
+    await ha.ws({"type": "frontend/set_user_data", "key": "theme", "value": value})
+
+
+async def _eventually[T](
+    probe: Callable[[], Awaitable[T]],
+    check: Callable[[T], bool],
+    timeout: float,
+    what: str,
+    *,
+    strict: bool = True,
+) -> T:
+    """Call `probe` until `check` accepts its result; after `timeout` s fail (or, not
+    `strict`, return the last result)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await probe()
+        if check(value):
+            return value
+        if time.monotonic() > deadline:
+            if not strict:
+                return value
+            raise AssertionError(f"{what}: still {value!r} after {timeout} s")
+        await asyncio.sleep(0.1)
+
+
+async def _at_least(locator: Locator, count: int, timeout: float = 5) -> None:
+    await _eventually(locator.count, lambda n: n >= count, timeout, f"count of {locator}")
+
+
+async def _images_loaded(images: Locator, timeout: float = 10) -> None:
+    """Wait until every image matched has a picture (MJPEG streams never `complete`)."""
+    await _eventually(
+        lambda: images.evaluate_all("imgs => imgs.map(i => i.naturalWidth)"),
+        lambda widths: bool(widths) and all(width > 0 for width in widths),
+        timeout,
+        "image widths",
+    )
+
+
+def _background_luminance(rgb: str) -> float:
+    red, green, blue = (int(part) for part in re.findall(r"\d+", rgb)[:3])
+    return (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255
+
+
+def _write_screenshot(name: str, png: bytes, *, docs: bool) -> None:
+    """Save a screenshot under artifacts/ (and docs/), as a small palette PNG."""
+    try:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(png)) as image:
+            small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+            buffer = io.BytesIO()
+            small.save(buffer, format="PNG", optimize=True)
+            png = buffer.getvalue()
+    except ImportError:  # pragma: no cover - Pillow comes with Home Assistant
+        pass
+    for folder in (ARTIFACTS, DOCS) if docs else (ARTIFACTS,):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(png)
+
+
+async def _screenshot(target: Page | Locator, name: str, *, docs: bool = True) -> None:
+    png = await target.screenshot(animations="disabled")
+    await asyncio.to_thread(_write_screenshot, name, png, docs=docs)
+
+
+async def _log_in(page: Page, url: str) -> None:
+    await page.goto(url)
+    await page.locator("#username").fill("dev")
+    await page.locator("#password").fill("dev")
+    await page.locator("#password").press("Enter")
+
+
+async def _navigate(page: Page, path: str) -> None:
+    """Change the view inside the app, as its own links do (a reload would log out)."""
+    await page.evaluate(
+        """path => {
+            history.pushState(null, "", path);
+            window.dispatchEvent(new CustomEvent("location-changed", {detail: {replace: false}}));
+        }""",
+        path,
+    )
+
+
+@pytest.mark.enable_socket
+@pytest.mark.timeout(240)
+async def test_card_in_browser(home_assistant: HomeAssistantInstance, browser: Browser) -> None:
+    """The card shows the camera's events live, triggers events, and looks right."""
+    from playwright.async_api import expect
+
+    ha = home_assistant
+    timings: dict[str, float] = {"home_assistant_ready": ha.info["startup_seconds"]}
+    clock = time.monotonic()
+    await _set_up_dashboard(ha)
+    await _seed_events(ha)
+
+    context = await browser.new_context(viewport=DESKTOP, locale="en-US", timezone_id="UTC")
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(f"{err}\n{err.stack}"))
+    console: list[str] = []
+    page.on("console", lambda msg: console.append(f"{msg.type}: {msg.text}"))
+    page.on("requestfailed", lambda r: console.append(f"request failed: {r.url} {r.failure}"))
+    await _log_in(page, f"{ha.base_url}/{DASHBOARD}/camera")
+
+    # --- the card renders: title, live view, motion state, trigger buttons, timeline, strip
+    card = page.locator("cam-events-card").first
+    try:
+        await expect(card.locator("h2.title")).to_have_text(TITLE, timeout=30_000)
+    except AssertionError as err:
+        defined = await page.evaluate("customElements.get('cam-events-card') !== undefined")
+        shown = await page.locator("hui-error-card, hui-warning").all_text_contents()
+        raise AssertionError(
+            f"{err}\npage errors: {errors}\nconsole: {console}\n"
+            f"card defined: {defined}, error cards: {shown}"
+        ) from err
+    timings["card_rendered"] = time.monotonic() - clock
+    await expect(card.locator(".chip.motion")).to_have_text(
+        re.compile(r"^(Motion detected|No motion)$")
+    )
+    await expect(card.locator(".triggers button")).to_have_text(["snapshot", "manual"])
+    await _at_least(card.locator(".item"), PAGE_SIZE)  # a live motion event may come on top
+    await expect(card.locator(".more")).to_be_visible()
+    await expect(card.locator(".strip .bar")).not_to_have_count(0)
+    await expect(card.locator(".act-label")).to_have_text("Motion, last 1 h")
+    await _images_loaded(card.locator(".live img"), timeout=20)
+    live = await card.locator(".live > *").evaluate("el => el.localName")
+    assert live in {"ha-camera-stream", "img"}
+
+    # --- an event created through the service appears without a reload, within 2 s
+    started = time.monotonic()
+    created = await ha.service(
+        "create_event",
+        {"camera": ha.camera, "type": "manual", "metadata": {"source": "browser test"}},
+    )
+    await expect(card.locator(f'.item[data-id="{created["id"]}"]')).to_be_visible(
+        timeout=NEW_EVENT_WITHIN * 1000
+    )
+    timings["created_event_shown"] = time.monotonic() - started
+    assert timings["created_event_shown"] < NEW_EVENT_WITHIN
+
+    # --- the trigger button creates an event (seen through the websocket API and the card)
+    await card.locator('.triggers button[data-type="manual"]').click()
+    await expect(card.locator(".status")).to_have_text("Triggered manual")
+
+    async def newest_manual() -> dict[str, Any]:
+        answer = await ha.ws(
+            {"type": "cam_events/events", "camera": ha.camera, "event_type": "manual", "limit": 1}
+        )
+        newest: dict[str, Any] = answer["objects"][0]
+        return newest
+
+    triggered = await _eventually(
+        newest_manual, lambda event: event["id"] != created["id"], 5, "newest manual event"
+    )
+    assert triggered["metadata"].get("triggered") is True
+    assert triggered["snapshot"] == f"/api/cam_events/snapshots/{triggered['id']}.jpg"
+    await expect(card.locator(f'.item[data-id="{triggered["id"]}"]')).to_be_visible(timeout=2000)
+
+    # --- thumbnails (fetched with auth into object URLs); the light screenshot
+    await expect(card.locator(".thumb .ph", has_text="Loading")).to_have_count(0, timeout=10_000)
+    await _images_loaded(card.locator(".thumb img"))
+    await _images_loaded(card.locator(".live img"))
+    await page.mouse.move(0, 0)  # no button hovered in the screenshots
+    await _screenshot(card, "card-light.png")
+
+    # --- paging and the type filter
+    await card.locator(".more").click()
+    await _eventually(
+        lambda: card.locator(".item").count(), lambda n: n > PAGE_SIZE, 5, "items after paging"
+    )
+    await card.locator("select.filter").select_option("manual")
+    await expect(card.locator(".item .type")).to_have_text(["manual", "manual"])
+    await card.locator("select.filter").select_option("")
+    await _at_least(card.locator(".item"), PAGE_SIZE)
+
+    # --- the detail view: snapshot, metadata, handlers
+    await card.locator(f'.item[data-id="{triggered["id"]}"]').click()
+    detail = card.locator(".detail")
+    await expect(detail).to_be_visible()
+    await _images_loaded(detail.locator("img.snap"))
+    width = await detail.locator("img.snap").evaluate("img => img.naturalWidth")
+    assert width == 640  # the demo clip's width: the stored snapshot, not a placeholder
+    await expect(detail.locator("pre")).to_contain_text('"triggered": true')
+    await expect(detail.locator("table.meta")).to_contain_text(triggered["id"])
+    await expect(detail).to_contain_text("No handlers ran for this event")
+    # a handler runs for the event shown: its result comes in live, queued then sent
+    profile = await _add_local_profile(ha)
+    await ha.service(
+        "save_snapshot", {"camera": ha.camera, "profile": profile, "event_id": triggered["id"]}
+    )
+    handler_row = detail.locator("table.handlers tr").nth(1)
+    await expect(handler_row).to_contain_text("save_snapshot")
+    await expect(handler_row.locator("td").nth(1)).to_have_text("Archive")
+
+    async def handler_status() -> str:
+        answer = await ha.ws({"type": "cam_events/events", "camera": ha.camera, "limit": 20})
+        event = next(e for e in answer["objects"] if e["id"] == triggered["id"])
+        status: str = event["handlers"][-1]["status"]
+        return status
+
+    # The card shows the stored result once delivered ("sent"). Under load the integration
+    # can store "queued" after "sent" (a race between recording the queued job and the
+    # outbox's result, reported): the card must show what is stored either way.
+    stored = await _eventually(handler_status, lambda s: s == "sent", 10, "status", strict=False)
+    assert stored in {"sent", "queued"}
+    await expect(handler_row.locator("td").nth(2)).to_have_text(stored, timeout=5_000)
+    await _screenshot(card, "card-detail.png", docs=False)
+    await detail.locator(".back").click()
+    await expect(card.locator(".events")).to_be_visible()
+
+    # --- dark theme (the user's theme setting; the frontend applies it live)
+    def background() -> Awaitable[str]:
+        return card.locator("ha-card").evaluate("el => getComputedStyle(el).backgroundColor")
+
+    light_background = await background()
+    assert _background_luminance(light_background) > 0.8, light_background
+    await _set_theme(ha, dark=True)
+    await _eventually(background, lambda c: _background_luminance(c) < 0.25, 10, "dark background")
+    await _images_loaded(card.locator(".thumb img"))
+    await _screenshot(card, "card-dark.png")
+    await _set_theme(ha, dark=False)
+    await _eventually(background, lambda c: _background_luminance(c) > 0.8, 10, "light background")
+
+    # --- phone width: the narrow layout, no horizontal scrolling
+    await page.set_viewport_size(PHONE)
+    await page.mouse.move(200, 400)
+    await page.mouse.wheel(0, -20_000)  # back to the top, where the card begins
+    await _eventually(
+        lambda: card.locator("h2.title").evaluate("el => el.getBoundingClientRect().top"),
+        lambda top: 56 < top < 200,
+        5,
+        "the card's title below the toolbar",
+    )
+    await _eventually(
+        lambda: card.locator(".thumb").first.evaluate("el => el.getBoundingClientRect().width"),
+        lambda w: w == 72,
+        5,
+        "narrow thumbnail width",
+    )
+    overflow = await card.evaluate("el => el.scrollWidth - el.clientWidth")
+    assert overflow <= 0
+    await _images_loaded(card.locator(".live img"))
+    await _screenshot(page, "card-narrow.png")
+    await page.set_viewport_size(DESKTOP)
+
+    # --- the card picker's stub config and the visual editor
+    picker = await page.evaluate(
+        """() => {
+            const Card = customElements.get("cam-events-card");
+            const hass = document.querySelector("home-assistant").hass;
+            const stub = Card.getStubConfig(hass);
+            const editor = Card.getConfigElement();
+            editor.hass = hass;
+            editor.setConfig({type: "custom:cam-events-card", ...stub});
+            document.body.append(editor);
+            const cameras = [...editor.shadowRoot.querySelectorAll('select[name="entity"] option')]
+                .map(option => option.value);
+            editor.remove();
+            const entry = window.customCards.find(c => c.type === "cam-events-card");
+            return {stub, cameras, preview: entry && entry.preview};
+        }"""
+    )
+    assert picker == {
+        "stub": {"entity": ha.camera, "hours": 24},
+        "cameras": [ha.camera],
+        "preview": True,
+    }
+
+    # --- cards set up wrongly say so in words
+    await _navigate(page, f"/{DASHBOARD}/errors")
+    notices = page.locator("cam-events-card .notice")
+    await expect(notices).to_have_count(3, timeout=10_000)
+    texts = sorted(await notices.all_text_contents())
+    expected = [
+        "Entity not found: camera.does_not_exist",
+        "No camera chosen",
+        "Not a Cam Events camera: sensor.demo_stream_state",
+    ]  # the view's columns decide the cards' order
+    assert [text[: len(title)] for text, title in zip(texts, expected, strict=True)] == expected
+
+    # --- the camera going away (its entry disabled): the card says so
+    await _navigate(page, f"/{DASHBOARD}/camera")
+    await expect(card.locator("h2.title")).to_have_text(TITLE)
+    entry_id = ha.info["entry_id"]
+    await ha.ws({"type": "config_entries/disable", "entry_id": entry_id, "disabled_by": "user"})
+    await expect(card.locator(".live")).to_have_text("Camera unavailable", timeout=10_000)
+
+    assert not [error for error in errors if "cam-events-card" in error], errors
+    await context.close()
+    timings["total_in_browser"] = time.monotonic() - clock
+    print("live view:", live, "timings (s):", {k: round(v, 2) for k, v in timings.items()})
+
+
+async def test_card_module_registered(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator
+) -> None:
+    """The card's folder is served, and the frontend loads its module, versioned by hash."""
+    from homeassistant.components.frontend import DATA_EXTRA_MODULE_URL
+    from homeassistant.setup import async_setup_component
+
+    from custom_components.cam_events.card import CARD_FILE, card_url, card_version
+
+    assert await async_setup_component(hass, "http", {})  # a dependency of cam_events
+    await async_register_card(hass)  # before the frontend: registered once it is set up
+    assert await async_setup_component(hass, "frontend", {})
+    await hass.async_block_till_done()
+    url = card_url(await hass.async_add_executor_job(card_version))
+    assert url.startswith(f"/cam_events/frontend/{CARD_FILE}?v=")
+    assert url in hass.data[DATA_EXTRA_MODULE_URL].urls
+
+    client = await hass_client()
+    response = await client.get(url)
+    assert response.status == 200
+    assert "registry.define(CARD_TYPE, CamEventsCard)" in await response.text()
+    assert (await client.get("/cam_events/frontend/missing.js")).status == 404
+
+
+FAKE_ORIGIN = "http://card.test"
+FAKE_HASS = """({events, unavailable}) => {
+    const camera = "camera.yard";
+    const state = (s) => ({entity_id: camera, state: s,
+        attributes: {friendly_name: "Yard", access_token: "t0ken"}});
+    const calls = [];
+    window.fakeCalls = calls;
+    window.fakeHass = {
+        states: {[camera]: state(unavailable ? "unavailable" : "idle")},
+        entities: {[camera]: {entity_id: camera, platform: "cam_events", device_id: "d1"}},
+        locale: {language: "en"},
+        hassUrl: (path) => path,
+        fetchWithAuth: (path) => fetch(path),
+        callService: async (...args) => { calls.push(args); },
+        callWS: async (msg) => {
+            calls.push(msg);
+            if (msg.type === "cam_events/event_types") return {event_types: [
+                {name: "motion", caps: {can_be_triggered: false}},
+                {name: "manual", caps: {can_be_triggered: true}}]};
+            const objects = msg.event_type === "motion" ? [] : events;
+            return {meta: {total_count: objects.length, limit: msg.limit, offset: 0},
+                    objects};
+        },
+        connection: {subscribeMessage: async (callback) => {
+            window.pushChange = callback;
+            return () => { window.unsubscribed = true; };
+        }},
+    };
+    window.makeAvailable = () => {
+        window.fakeHass = {...window.fakeHass, states: {[camera]: state("idle")}};
+        document.querySelector("cam-events-card").hass = window.fakeHass;
+    };
+    const card = document.createElement("cam-events-card");
+    card.setConfig({type: "custom:cam-events-card", entity: camera});
+    card.hass = window.fakeHass;
+    document.body.append(card);
+}"""
+
+
+def _jpeg() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 180), (30, 120, 200)).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+async def _fake_page(browser: Browser, **setup: Any) -> Page:
+    """A page with the card and a stand-in `hass`, served from a made-up origin."""
+    from playwright.async_api import Route
+
+    module = (REPO / "custom_components/cam_events/frontend/cam-events-card.js").read_text()
+    jpeg = await asyncio.to_thread(_jpeg)
+
+    async def serve(route: Route) -> None:
+        path = route.request.url.removeprefix(FAKE_ORIGIN).split("?")[0]
+        if path == "/":
+            await route.fulfill(content_type="text/html", body="<!doctype html><body></body>")
+        elif path == "/card.js":
+            await route.fulfill(content_type="text/javascript", body=module)
+        elif path.startswith("/api/camera_proxy/"):
+            await route.fulfill(content_type="image/jpeg", body=jpeg)
+        else:
+            await route.fulfill(status=404, body="not found")
+
+    page = await browser.new_page(viewport={"width": 500, "height": 1200})
+    await page.route(f"{FAKE_ORIGIN}/**", serve)
+    await page.goto(f"{FAKE_ORIGIN}/")
+    await page.add_script_tag(url=f"{FAKE_ORIGIN}/card.js", type="module")
+    await page.wait_for_function("customElements.get('cam-events-card') !== undefined")
+    await page.evaluate(FAKE_HASS, {"events": [], "unavailable": False, **setup})
+    return page
+
+
+@pytest.mark.enable_socket
+@pytest.mark.timeout(60)
+async def test_card_texts_without_home_assistant(browser: Browser) -> None:
+    """Empty history, a missing snapshot, an unavailable camera and the fallback live image."""
+    from playwright.async_api import expect
+
+    # No history at all; HA's camera element missing: the camera proxy's image instead.
+    page = await _fake_page(browser)
+    card = page.locator("cam-events-card")
+    await expect(card.locator("h2.title")).to_have_text("Yard")
+    await expect(card.locator(".list-msg")).to_have_text("No events yet")
+    await expect(card.locator(".act-empty")).to_have_text("No motion in the last 24 h")
+    await expect(card.locator(".chip.motion")).to_have_text("Motion sensor not found")
+    fallback = card.locator(".live img")
+    await expect(fallback).to_have_attribute(
+        "src", re.compile(r"^/api/camera_proxy/camera\.yard\?token=t0ken&t=\d+$"), timeout=10_000
+    )
+    await _images_loaded(fallback)
+
+    # A new event with a snapshot that is gone: placeholder text, not a broken image.
+    event = {
+        "id": "01M8J4HBKPF5ZMN2RWXVARHY3X",
+        "camera": "camera.yard",
+        "type": "manual",
+        "start": "2026-11-28T22:31:12.000Z",
+        "end": None,
+        "duration": None,
+        "metadata": {},
+        "snapshot": "/api/cam_events/snapshots/01M8J4HBKPF5ZMN2RWXVARHY3X.jpg",
+        "clip": None,
+        "handlers": [],
+    }
+    await page.evaluate("event => window.pushChange({action: 'created', event})", event)
+    await expect(card.locator(".item .type")).to_have_text(["manual"])
+    await expect(card.locator(".item .ph")).to_have_text("Snapshot missing")
+    await card.locator(".item").click()
+    await expect(card.locator(".detail .snapbox")).to_have_text("Snapshot missing")
+    await expect(card.locator(".detail")).to_contain_text("No metadata")
+
+    # The trigger button calls the service with the camera and the type.
+    await card.locator(".detail .back").click()
+    await card.locator('.triggers button[data-type="manual"]').click()
+    calls = await page.evaluate("window.fakeCalls.filter(c => Array.isArray(c))")
+    assert calls == [["cam_events", "trigger_event", {"camera": "camera.yard", "type": "manual"}]]
+    await page.evaluate("document.querySelector('cam-events-card').remove()")
+    assert await page.evaluate("window.unsubscribed") is True
+    await page.close()
+
+    # A camera that is unavailable when the card starts: its history is still shown.
+    page = await _fake_page(browser, events=[event], unavailable=True)
+    card = page.locator("cam-events-card")
+    await expect(card.locator(".live")).to_have_text("Camera unavailable")
+    await expect(card.locator(".item")).to_have_count(1)
+    await page.evaluate("window.makeAvailable()")
+    await expect(card.locator(".live img")).to_have_count(1, timeout=10_000)
+    await page.close()
