@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+import gc
 import logging
 import threading
 import time
@@ -35,6 +36,7 @@ BACKOFF_MAX = 30.0
 GOOD_RUN = 10.0
 STATS_INTERVAL = 5.0
 JOIN_TIMEOUT = 5.0
+COLLECT_INTERVAL = 30.0
 
 
 class StreamState(StrEnum):
@@ -183,12 +185,10 @@ class StreamWorker:
                 self._stream_once()
             except Exception as err:  # noqa: BLE001 - every failure means: reconnect later
                 error = classify(err)
+            self._collect()
             if self._stop.is_set():
                 break
             if error is None:
-                if self.source.kind is SourceKind.FILE and self._seq > 0:
-                    # A local file loops: start again at once.
-                    continue
                 error = StreamError(StreamErrorCode.ENDED, "the stream ended")
             self._end_motion()
             self._end_tamper()
@@ -219,6 +219,15 @@ class StreamWorker:
             self._recorder.stream_lost()
         self._set_state(StreamState.STOPPED)
 
+    def _collect(self) -> None:
+        """Free closed containers: PyAV keeps each in a reference cycle (at most twice a minute)."""
+        now = time.monotonic()
+        if now - self._last_collect >= COLLECT_INTERVAL:
+            self._last_collect = now
+            gc.collect()
+
+    _last_collect = 0.0
+
     def _open(self) -> InputContainer:
         return av.open(
             self.source.open_url(),
@@ -248,26 +257,57 @@ class StreamWorker:
                 codec.skip_frame = "NONKEY"
             self._detector.reset()
             self._tamper.reset()
-            pacer = _Pacer(self.source.kind is SourceKind.FILE, self._stop)
-            for packet in container.demux(streams):
-                if self._stop.is_set():
+            looping = self.source.kind is SourceKind.FILE
+            while True:
+                if not self._demux(container, streams, video, codec, mode, looping):
                     return
-                if recorder is not None and packet.size:
-                    recorder.on_packet(_ring_packet(packet, packet.stream is video))
-                if packet.stream is not video or not self._settings.decode:
-                    if not self._settings.decode and self._state is not StreamState.STREAMING:
-                        self._set_state(StreamState.STREAMING)
-                    continue
-                if mode is DecodeMode.KEYFRAMES and packet.size and not packet.is_keyframe:
-                    continue
-                for frame in codec.decode(packet):
-                    if pacer.wait(frame.time):
-                        return
-                    self._seq += 1
-                    self._latest = (self._seq, frame)
-                    if self._state is not StreamState.STREAMING:
-                        self._set_state(StreamState.STREAMING)
-                    self._handle(frame, codec.name)
+                # A local file loops by seeking back (reopening would pile up containers that
+                # only a full garbage collection frees); for the recorder it is a new stream.
+                container.seek(0)
+                codec.flush_buffers()
+                if recorder is not None:
+                    recorder.set_template(StreamTemplate.from_streams(video, audio))
+
+    def _demux(
+        self,
+        container: InputContainer,
+        streams: list[av.VideoStream | av.AudioStream],
+        video: av.VideoStream,
+        codec: av.VideoCodecContext,
+        mode: DecodeMode,
+        paced: bool,
+    ) -> bool:
+        """Read to the end of the stream; return True to go on (a file's end), False to stop."""
+        recorder = self._recorder
+        pacer = _Pacer(paced, self._stop)
+        for packet in container.demux(streams):
+            if self._stop.is_set():
+                return False
+            is_video = packet.stream is video
+            if recorder is not None and packet.size:
+                recorder.on_packet(_ring_packet(packet, is_video))
+            if not is_video or not self._settings.decode:
+                if not self._settings.decode and self._state is not StreamState.STREAMING:
+                    self._set_state(StreamState.STREAMING)
+                continue
+            # A file is held back to real time before decoding, so the frame is still in the
+            # cache when the detector reads it.
+            if (
+                paced
+                and packet.pts is not None
+                and packet.time_base is not None
+                and pacer.wait(float(packet.pts * packet.time_base))
+            ):
+                return False
+            if mode is DecodeMode.KEYFRAMES and packet.size and not packet.is_keyframe:
+                continue
+            for frame in codec.decode(packet):
+                self._seq += 1
+                self._latest = (self._seq, frame)
+                if self._state is not StreamState.STREAMING:
+                    self._set_state(StreamState.STREAMING)
+                self._handle(frame, codec.name)
+        return paced and self._seq > 0
 
     _stats_start = 0.0
     _decoded = 0
