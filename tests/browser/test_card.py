@@ -4,10 +4,11 @@ The main test walks through the card the way a user would: log in, see the card 
 motion state, activity strip, timeline), watch a new event appear, trigger one with a button,
 page and filter the timeline, open an event's details and see a handler's result come in,
 switch to the dark theme and to a phone's width, look at cards configured wrongly, and see
-the camera go away. Screenshots go to artifacts/screenshots/ (and the light, dark and narrow
-ones to docs/screenshots/ for the README). Another test puts the card on a page of its own
-with a stand-in `hass` for what a real camera rarely does (no history, a lost snapshot, no
-camera element); a third checks, in process, how the integration serves and registers it.
+the camera go away. Screenshots go to artifacts/screenshots/ (and, with UPDATE_SCREENSHOTS=1,
+the light, dark and narrow ones to docs/screenshots/ for the README). Another test puts the
+card on a page of its own with a stand-in `hass` for what a real camera rarely does (no
+history, a lost snapshot, no camera element); a third checks, in process, how the
+integration serves and registers it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 import io
+import os
 from pathlib import Path
 import re
 import time
@@ -192,7 +194,10 @@ def _write_screenshot(name: str, png: bytes, *, docs: bool) -> None:
             png = buffer.getvalue()
     except ImportError:  # pragma: no cover - Pillow comes with Home Assistant
         pass
-    for folder in (ARTIFACTS, DOCS) if docs else (ARTIFACTS,):
+    # The README's copies change only when asked for (UPDATE_SCREENSHOTS=1), so a test run
+    # leaves the checkout clean.
+    refresh_docs = docs and os.environ.get("UPDATE_SCREENSHOTS") == "1"
+    for folder in (ARTIFACTS, DOCS) if refresh_docs else (ARTIFACTS,):
         folder.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(png)
 
