@@ -32,22 +32,20 @@ Home Assistant.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import partial
 import heapq
 import json
 import logging
-import os
 from pathlib import Path
-import sqlite3
-import threading
 import time
 from typing import Any, Final, Protocol
 
 from ..events.model import new_event_id
+from ..sqlite_store import SqliteStore, transaction
 from .base import DeliveryError, PermanentDeliveryError
 
 __all__ = [
@@ -225,7 +223,7 @@ def _from_row(row: Sequence[Any]) -> Job:
     )
 
 
-class OutboxStore:
+class OutboxStore(SqliteStore):
     """Jobs in one SQLite database: a file path, or ``":memory:"``; blocking, thread-safe.
 
     One connection (``check_same_thread=False``) serves every thread; each method holds a lock
@@ -233,37 +231,9 @@ class OutboxStore:
     crash; the last commits may be lost on power loss.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self._path = os.fspath(path)
-        self._lock = threading.Lock()
-        self._conn: sqlite3.Connection | None = None
-
-    def open(self) -> None:
-        """Connect, and create or check the schema."""
-        with self._lock:
-            if self._conn is not None:
-                raise RuntimeError("outbox store already open")
-            conn = sqlite3.connect(self._path, check_same_thread=False, autocommit=True)
-            try:
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
-                version = conn.execute("PRAGMA user_version").fetchone()[0]
-                if version > SCHEMA_VERSION:
-                    raise RuntimeError(f"outbox schema {version} is newer than this code")
-                with _transaction(conn):
-                    conn.executescript(_SCHEMA)
-                    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-            except BaseException:
-                conn.close()
-                raise
-            self._conn = conn
-
-    def close(self) -> None:
-        """Close the connection; closing a closed store does nothing."""
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+    NAME = "outbox store"
+    SCHEMA = _SCHEMA
+    SCHEMA_VERSION = SCHEMA_VERSION
 
     def add(self, job: Job) -> None:
         """Store a new job; an existing id raises :class:`sqlite3.IntegrityError`."""
@@ -341,7 +311,7 @@ class OutboxStore:
         where = " AND ".join(clauses)
         with self._lock:
             conn = self._db()
-            with _transaction(conn):
+            with transaction(conn):
                 rows = conn.execute(
                     f"SELECT {_COLUMNS} FROM jobs WHERE {where} ORDER BY created, id", params
                 ).fetchall()
@@ -389,30 +359,12 @@ class OutboxStore:
         """Delete the jobs matching ``where`` in one transaction; return them."""
         with self._lock:
             conn = self._db()
-            with _transaction(conn):
+            with transaction(conn):
                 rows = conn.execute(
                     f"SELECT {_COLUMNS} FROM jobs WHERE {where} ORDER BY created, id", params
                 ).fetchall()
                 conn.execute(f"DELETE FROM jobs WHERE {where}", params)
         return [_from_row(row) for row in rows]
-
-    def _db(self) -> sqlite3.Connection:
-        """Return the connection; RuntimeError if the store is not open."""
-        if self._conn is None:
-            raise RuntimeError("outbox store is not open")
-        return self._conn
-
-
-@contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    """Run the block in one transaction: commit if it ends normally, else roll back."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
 
 
 class _Queue:

@@ -14,13 +14,11 @@ Nothing here imports Home Assistant.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
-import sqlite3
-import threading
 from typing import Any, Final
 
+from ..sqlite_store import SqliteStore, transaction
 from .model import ROW_FIELDS, Event
 
 __all__ = ["MAX_LIMIT", "SCHEMA_VERSION", "EventStore", "Page"]
@@ -64,40 +62,12 @@ class Page:
     events: list[Event]
 
 
-class EventStore:
+class EventStore(SqliteStore):
     """Events in one SQLite database: a file path, or ``":memory:"``."""
 
-    def __init__(self, path: str) -> None:
-        self._path = path
-        self._lock = threading.Lock()
-        self._conn: sqlite3.Connection | None = None
-
-    def open(self) -> None:
-        """Connect, and create or check the schema."""
-        with self._lock:
-            if self._conn is not None:
-                raise RuntimeError("event store already open")
-            conn = sqlite3.connect(self._path, check_same_thread=False, autocommit=True)
-            try:
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
-                version = conn.execute("PRAGMA user_version").fetchone()[0]
-                if version > SCHEMA_VERSION:
-                    raise RuntimeError(f"event store schema {version} is newer than this code")
-                with _transaction(conn):
-                    conn.executescript(_SCHEMA)
-                    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-            except BaseException:
-                conn.close()
-                raise
-            self._conn = conn
-
-    def close(self) -> None:
-        """Close the connection; closing a closed store does nothing."""
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+    NAME = "event store"
+    SCHEMA = _SCHEMA
+    SCHEMA_VERSION = SCHEMA_VERSION
 
     def add(self, event: Event) -> None:
         """Store a new event; an existing id raises :class:`sqlite3.IntegrityError`."""
@@ -110,7 +80,7 @@ class EventStore:
         """Store new events in one transaction (all or none)."""
         with self._lock:
             conn = self._db()
-            with _transaction(conn):
+            with transaction(conn):
                 conn.executemany(
                     f"INSERT INTO events ({_COLUMNS}) VALUES ({_PLACEHOLDERS})",
                     [event.to_row() for event in events],
@@ -246,18 +216,12 @@ class EventStore:
         """Delete the events matching ``where`` in one transaction; return them."""
         with self._lock:
             conn = self._db()
-            with _transaction(conn):
+            with transaction(conn):
                 rows = conn.execute(
                     f"SELECT {_COLUMNS} FROM events WHERE {where} ORDER BY start, id", params
                 ).fetchall()
                 conn.execute(f"DELETE FROM events WHERE {where}", params)
         return [Event.from_row(row) for row in rows]
-
-    def _db(self) -> sqlite3.Connection:
-        """Return the connection; RuntimeError if the store is not open."""
-        if self._conn is None:
-            raise RuntimeError("event store is not open")
-        return self._conn
 
 
 def _where(
@@ -280,15 +244,3 @@ def _where(
             clauses.append(clause)
             params.append(value)
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
-
-
-@contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    """Run the block in one transaction: commit if it ends normally, else roll back."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
