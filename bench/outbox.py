@@ -57,6 +57,7 @@ from custom_components.cam_events.delivery.outbox import (
 )
 from custom_components.cam_events.delivery.payload import event_payload
 from custom_components.cam_events.events.model import Event, new_event_id
+from custom_components.cam_events.handler_services import spool_files
 from custom_components.cam_events.video.jpeg import encode_jpeg
 from devtools.clips import background, draw_object
 
@@ -78,19 +79,6 @@ def make_jpeg() -> bytes:
     """Return a 1280x720 snapshot of a synthetic scene, encoded as the integration does."""
     frame = av.VideoFrame.from_ndarray(draw_object(background(1280, 720), 1.0), format="rgb24")
     return encode_jpeg(frame)
-
-
-def spool(folder: Path, job_id: str, items: list[tuple[str, bytes]]) -> list[str]:
-    """Write a job's files as ``handler_services._spool`` does (blocking)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for index, (suffix, data) in enumerate(items):
-        path = folder / f"{job_id}_{index:02d}{suffix}"
-        tmp = path.with_name(path.name + ".part")
-        tmp.write_bytes(data)
-        tmp.replace(path)
-        paths.append(str(path))
-    return paths
 
 
 def read_files(paths: list[str]) -> list[bytes]:
@@ -266,7 +254,7 @@ class Bench:
             "event": event_payload(event.as_dict(CAMERA_ENTITY), camera_name=CAMERA_NAME),
         }
         job_id = new_job_id()
-        files = await asyncio.to_thread(spool, self.spool_dir, job_id, items)
+        files = await asyncio.to_thread(spool_files, self.spool_dir, job_id, items)
         job = Job(
             id=job_id,
             profile=PROFILES[transport],

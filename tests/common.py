@@ -58,3 +58,9 @@ async def wait_real(hass: HomeAssistant, predicate: Callable[[], bool], seconds:
         return predicate()
 
     assert await hass.async_add_executor_job(poll), f"condition not met within {seconds} s"
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> str | None:
+    """Return an entity's state, or None when it does not exist."""
+    state = hass.states.get(entity_id)
+    return state.state if state else None

@@ -21,17 +21,12 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.cam_events.const import DOMAIN
 from custom_components.cam_events.data import DATA_DOMAIN
 from custom_components.cam_events.events.model import Event, new_event_id
-from tests.common import setup_camera, wait_for
+from tests.common import setup_camera, state_of, wait_for
 from tests.peers.rtsp import RtspServer
 
 CAMERA = "camera.porch"
 MOTION = "binary_sensor.porch_motion"
 OPTIONS = {"preroll": 2.0, "postroll": 2.0, "off_delay": 1}
-
-
-def _state(hass: HomeAssistant, entity_id: str) -> str | None:
-    state = hass.states.get(entity_id)
-    return state.state if state else None
 
 
 async def _events(hass: HomeAssistant, **filters: Any) -> list[dict[str, Any]]:
@@ -80,13 +75,13 @@ async def test_motion_clip(hass: HomeAssistant, rtsp_half_second_gop: RtspServer
     """Motion: pre-roll + event + post-roll within 0.5 s, from a key frame, still scene first."""
     rtsp_server = rtsp_half_second_gop
     entry = await setup_camera(hass, rtsp_server.url, options=OPTIONS)
-    await wait_for(lambda: _state(hass, MOTION) == "off", 10)
+    await wait_for(lambda: state_of(hass, MOTION) == "off", 10)
     await hass.async_add_executor_job(time.sleep, 3)  # fill the pre-roll with the still scene
     rtsp_server.set_motion(True)
-    await wait_for(lambda: _state(hass, MOTION) == "on", 5)
+    await wait_for(lambda: state_of(hass, MOTION) == "on", 5)
     await hass.async_add_executor_job(time.sleep, 2)
     rtsp_server.set_motion(False)
-    await wait_for(lambda: _state(hass, MOTION) == "off", 6)
+    await wait_for(lambda: state_of(hass, MOTION) == "off", 6)
     await hass.async_block_till_done(wait_background_tasks=True)
     motion = (await _events(hass, type="motion"))[0]
     event = await _clip_of(hass, motion["id"])
@@ -117,7 +112,7 @@ async def test_record_service_overlap_and_loss(
     """On-demand recording; two overlapping requests make one clip; a loss closes it playable."""
     rtsp_server = rtsp_half_second_gop
     entry = await setup_camera(hass, rtsp_server.url, options=OPTIONS)
-    await wait_for(lambda: _state(hass, MOTION) == "off", 10)
+    await wait_for(lambda: state_of(hass, MOTION) == "off", 10)
     await hass.async_add_executor_job(time.sleep, 2.5)
     first = await hass.services.async_call(
         DOMAIN, "record", {"camera": CAMERA, "duration": 3}, blocking=True, return_response=True
@@ -284,7 +279,7 @@ async def test_email_and_ftp_carry_the_clip(
                 "timeout": 5,
             },
         )
-        await wait_for(lambda: _state(hass, MOTION) == "off", 10)
+        await wait_for(lambda: state_of(hass, MOTION) == "off", 10)
         await hass.async_add_executor_job(time.sleep, 2.5)
         recorded = await hass.services.async_call(
             DOMAIN,

@@ -12,7 +12,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 
 from custom_components.cam_events.const import DOMAIN
-from tests.common import setup_camera, wait_for
+from tests.common import setup_camera, state_of, wait_for
 from tests.peers.rtsp import RtspServer
 
 MOTION = "binary_sensor.porch_motion"
@@ -20,34 +20,31 @@ CAMERA = "camera.porch"
 STREAM_STATE = "sensor.porch_stream_state"
 
 
-def _state(hass: HomeAssistant, entity_id: str) -> str | None:
-    state = hass.states.get(entity_id)
-    return state.state if state else None
-
-
 @pytest.mark.enable_socket
 async def test_motion_follows_the_scene(hass: HomeAssistant, rtsp_server: RtspServer) -> None:
     """Still scene: off; motion: on within 1 s of the first moving frame; then off after delay."""
     entry = await setup_camera(hass, rtsp_server.url)
     assert entry.state is ConfigEntryState.LOADED
-    await wait_for(lambda: _state(hass, MOTION) == STATE_OFF, 10)
-    assert _state(hass, CAMERA) == "streaming"
-    assert _state(hass, STREAM_STATE) == "streaming"
+    await wait_for(lambda: state_of(hass, MOTION) == STATE_OFF, 10)
+    assert state_of(hass, CAMERA) == "streaming"
+    assert state_of(hass, STREAM_STATE) == "streaming"
 
     # The scene stays still: no motion for a while.
     time_still = time.monotonic()
-    await wait_for(lambda: time.monotonic() - time_still > 2 or _state(hass, MOTION) == STATE_ON, 5)
-    assert _state(hass, MOTION) == STATE_OFF
+    await wait_for(
+        lambda: time.monotonic() - time_still > 2 or state_of(hass, MOTION) == STATE_ON, 5
+    )
+    assert state_of(hass, MOTION) == STATE_OFF
 
     started = rtsp_server.set_motion(True)
-    seen = await wait_for(lambda: _state(hass, MOTION) == STATE_ON, 5)
+    seen = await wait_for(lambda: state_of(hass, MOTION) == STATE_ON, 5)
     assert seen - started < 1.0, f"motion seen {seen - started:.2f} s after the first moving frame"
     attributes = hass.states.get(MOTION).attributes
     assert attributes["changed_area"] > 0
     assert attributes["bounding_box"] is not None
 
     stopped = rtsp_server.set_motion(False)
-    off = await wait_for(lambda: _state(hass, MOTION) == STATE_OFF, 6)
+    off = await wait_for(lambda: state_of(hass, MOTION) == STATE_OFF, 6)
     # Off-delay is 1 s in these tests: never before it, and not much after.
     assert 1.0 <= off - stopped < 3.0
 
@@ -62,23 +59,23 @@ async def test_stream_lost_and_back(
 ) -> None:
     """Server killed during motion: unavailable within 10 s; back: available and detecting."""
     entry = await setup_camera(hass, rtsp_server.url)
-    await wait_for(lambda: _state(hass, MOTION) == STATE_OFF, 10)
+    await wait_for(lambda: state_of(hass, MOTION) == STATE_OFF, 10)
     rtsp_server.set_motion(True)
-    await wait_for(lambda: _state(hass, MOTION) == STATE_ON, 5)
+    await wait_for(lambda: state_of(hass, MOTION) == STATE_ON, 5)
 
     killed = time.time()
     rtsp_server.kill()
-    gone = await wait_for(lambda: _state(hass, MOTION) == STATE_UNAVAILABLE, 10)
+    gone = await wait_for(lambda: state_of(hass, MOTION) == STATE_UNAVAILABLE, 10)
     assert gone - killed < 10
-    assert _state(hass, CAMERA) == STATE_UNAVAILABLE
-    assert _state(hass, STREAM_STATE) == "reconnecting"
+    assert state_of(hass, CAMERA) == STATE_UNAVAILABLE
+    assert state_of(hass, STREAM_STATE) == "reconnecting"
     assert entry.runtime_data.motion is False  # never stuck on
 
     rtsp_server.start()
-    await wait_for(lambda: _state(hass, MOTION) == STATE_OFF, 15)
-    assert _state(hass, STREAM_STATE) == "streaming"
+    await wait_for(lambda: state_of(hass, MOTION) == STATE_OFF, 15)
+    assert state_of(hass, STREAM_STATE) == "streaming"
     rtsp_server.set_motion(True)
-    await wait_for(lambda: _state(hass, MOTION) == STATE_ON, 5)
+    await wait_for(lambda: state_of(hass, MOTION) == STATE_ON, 5)
     # Logged once when lost and once when back, not on every retry.
     assert caplog.text.count("Camera Porch stream lost") == 1
     assert caplog.text.count("Camera Porch stream is back") == 1
@@ -89,12 +86,12 @@ async def test_stream_lost_and_back(
 async def test_frozen_server(hass: HomeAssistant, rtsp_server: RtspServer) -> None:
     """A camera that stops sending but keeps the socket open is noticed; unload stays prompt."""
     entry = await setup_camera(hass, rtsp_server.url)
-    await wait_for(lambda: _state(hass, MOTION) == STATE_OFF, 10)
+    await wait_for(lambda: state_of(hass, MOTION) == STATE_OFF, 10)
     assert rtsp_server.pid is not None
     os.kill(rtsp_server.pid, signal.SIGSTOP)
     try:
         frozen = time.time()
-        gone = await wait_for(lambda: _state(hass, MOTION) == STATE_UNAVAILABLE, 10)
+        gone = await wait_for(lambda: state_of(hass, MOTION) == STATE_UNAVAILABLE, 10)
         assert gone - frozen < 10
         assert hass.states.get("sensor.porch_last_error").state.startswith("no answer")
         worker = entry.runtime_data.worker
@@ -127,7 +124,7 @@ async def test_wrong_password_starts_reauth(
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     assert entry.data[CONF_PASSWORD] == "secret1"
-    await wait_for(lambda: _state(hass, MOTION) == STATE_OFF, 10)
+    await wait_for(lambda: state_of(hass, MOTION) == STATE_OFF, 10)
     await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -145,8 +142,8 @@ async def test_password_changed_while_running(
     rtsp_auth_server.stop()
     rtsp_auth_server.password = "changed"
     rtsp_auth_server.start()
-    await wait_for(lambda: _state(hass, STREAM_STATE) == "auth_failed", 15)
-    assert _state(hass, MOTION) == STATE_UNAVAILABLE
+    await wait_for(lambda: state_of(hass, STREAM_STATE) == "auth_failed", 15)
+    assert state_of(hass, MOTION) == STATE_UNAVAILABLE
     await wait_for(lambda: bool(hass.config_entries.flow.async_progress_by_handler(DOMAIN)), 5)
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert flows[0]["context"]["source"] == SOURCE_REAUTH

@@ -24,16 +24,11 @@ from homeassistant.data_entry_flow import FlowResultType
 import pytest
 
 from custom_components.cam_events.const import CONF_MOTION_DETECTION, DOMAIN
-from tests.common import setup_camera, wait_for
+from tests.common import setup_camera, state_of, wait_for
 from tests.peers.mjpeg import MjpegServer
 
 MOTION = "binary_sensor.porch_motion"
 CAMERA = "camera.porch"
-
-
-def _state(hass: HomeAssistant, entity_id: str) -> str | None:
-    state = hass.states.get(entity_id)
-    return state.state if state else None
 
 
 @pytest.mark.enable_socket
@@ -41,21 +36,21 @@ async def test_mjpeg_motion_loss_and_return(hass: HomeAssistant, mjpeg_server: M
     """An HTTP MJPEG camera: motion on and off, server gone and back."""
     entry = await setup_camera(hass, mjpeg_server.url)
     assert entry.state is ConfigEntryState.LOADED
-    await wait_for(lambda: _state(hass, MOTION) == STATE_OFF, 10)
+    await wait_for(lambda: state_of(hass, MOTION) == STATE_OFF, 10)
     # MJPEG has no live stream for HA's stream component: stills only.
     assert await async_get_stream_source(hass, CAMERA) is None
 
     mjpeg_server.motion = True
     started = time.time()
-    seen = await wait_for(lambda: _state(hass, MOTION) == STATE_ON, 5)
+    seen = await wait_for(lambda: state_of(hass, MOTION) == STATE_ON, 5)
     assert seen - started < 1.0
     mjpeg_server.motion = False
-    await wait_for(lambda: _state(hass, MOTION) == STATE_OFF, 5)
+    await wait_for(lambda: state_of(hass, MOTION) == STATE_OFF, 5)
 
     await mjpeg_server.stop()
-    await wait_for(lambda: _state(hass, MOTION) == STATE_UNAVAILABLE, 10)
+    await wait_for(lambda: state_of(hass, MOTION) == STATE_UNAVAILABLE, 10)
     await mjpeg_server.start()
-    await wait_for(lambda: _state(hass, MOTION) == STATE_OFF, 15)
+    await wait_for(lambda: state_of(hass, MOTION) == STATE_OFF, 15)
     await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -79,7 +74,7 @@ async def test_mjpeg_flow_auth(hass: HomeAssistant, socket_enabled: None) -> Non
         )
         assert result["type"] is FlowResultType.CREATE_ENTRY
         await hass.async_block_till_done()
-        await wait_for(lambda: _state(hass, "binary_sensor.gate_motion") == STATE_OFF, 10)
+        await wait_for(lambda: state_of(hass, "binary_sensor.gate_motion") == STATE_OFF, 10)
         await hass.config_entries.async_unload(result["result"].entry_id)
     finally:
         await server.stop()
@@ -90,8 +85,8 @@ async def test_file_source_loops_and_detects(hass: HomeAssistant, clip_path: Pat
     """A local clip plays in real time and loops: its moving part turns the sensor on each time."""
     entry = await setup_camera(hass, str(clip_path))
     for _ in range(2):  # two passes through a 6 s clip prove that it loops
-        await wait_for(lambda: _state(hass, MOTION) == STATE_ON, 8)
-        await wait_for(lambda: _state(hass, MOTION) == STATE_OFF, 8)
+        await wait_for(lambda: state_of(hass, MOTION) == STATE_ON, 8)
+        await wait_for(lambda: state_of(hass, MOTION) == STATE_OFF, 8)
     await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -100,7 +95,7 @@ async def test_camera_image_and_motion_switch(hass: HomeAssistant, clip_path: Pa
     """Stills are JPEGs of the decoded frame; the motion detection switch drives the detector."""
     entry = await setup_camera(hass, str(clip_path))
     runtime = entry.runtime_data
-    await wait_for(lambda: _state(hass, CAMERA) == "streaming", 5)
+    await wait_for(lambda: state_of(hass, CAMERA) == "streaming", 5)
 
     image = await async_get_image(hass, CAMERA)
     assert image.content_type == "image/jpeg"
@@ -114,25 +109,25 @@ async def test_camera_image_and_motion_switch(hass: HomeAssistant, clip_path: Pa
         assert await runtime.async_snapshot() is first
 
     assert hass.states.get(CAMERA).attributes["motion_detection"] is True
-    await wait_for(lambda: _state(hass, MOTION) == STATE_ON, 8)
+    await wait_for(lambda: state_of(hass, MOTION) == STATE_ON, 8)
     await hass.services.async_call(
         "camera", "disable_motion_detection", {ATTR_ENTITY_ID: CAMERA}, blocking=True
     )
     await hass.async_block_till_done()
     # Switching detection off ends motion at once: the sensor is never left on.
-    assert _state(hass, MOTION) == STATE_OFF
+    assert state_of(hass, MOTION) == STATE_OFF
     assert entry.options[CONF_MOTION_DETECTION] is False
     # Home Assistant shows the attribute only while detection is on.
     assert "motion_detection" not in hass.states.get(CAMERA).attributes
     # With detection off, a full pass through the moving part of the clip stays off.
     deadline = time.monotonic() + 7
-    await wait_for(lambda: _state(hass, MOTION) == STATE_ON or time.monotonic() > deadline, 9)
-    assert _state(hass, MOTION) == STATE_OFF
+    await wait_for(lambda: state_of(hass, MOTION) == STATE_ON or time.monotonic() > deadline, 9)
+    assert state_of(hass, MOTION) == STATE_OFF
 
     await hass.services.async_call(
         "camera", "enable_motion_detection", {ATTR_ENTITY_ID: CAMERA}, blocking=True
     )
-    await wait_for(lambda: _state(hass, MOTION) == STATE_ON, 8)
+    await wait_for(lambda: state_of(hass, MOTION) == STATE_ON, 8)
     await hass.config_entries.async_unload(entry.entry_id)
 
 

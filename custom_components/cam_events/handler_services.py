@@ -123,7 +123,8 @@ async def _frames(
     return frames
 
 
-def _spool(folder: Path, job_id: str, items: list[tuple[str, bytes]]) -> list[str]:
+def spool_files(folder: Path, job_id: str, items: list[tuple[str, bytes]]) -> list[str]:
+    """Write a job's files to the spool, each under a temporary name first (blocking)."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for index, (suffix, data) in enumerate(items):
@@ -180,7 +181,7 @@ async def _handle(call: ServiceCall, handler: str, kind: str) -> ServiceResponse
 
     domain = hass.data[DATA_DOMAIN]
     job_id = new_event_id()
-    files = await hass.async_add_executor_job(_spool, domain.spool_dir, job_id, items)
+    files = await hass.async_add_executor_job(spool_files, domain.spool_dir, job_id, items)
     job = Job(
         id=job_id,
         profile=profile.entry.entry_id,

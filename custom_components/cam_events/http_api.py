@@ -69,6 +69,14 @@ async def _json_object(request: web.Request) -> dict[str, Any]:
     return body
 
 
+def _type_name(body: dict[str, Any]) -> str:
+    """Return the body's event type; a missing or non-text type is an unknown type (404)."""
+    type_name = body.get("type")
+    if not isinstance(type_name, str):
+        raise CatalogError("unknown_type", type=str(type_name))
+    return type_name
+
+
 def _camera(request: web.Request, camera: str) -> CameraEvents:
     return camera_events(request.app[KEY_HASS], camera)
 
@@ -177,9 +185,7 @@ class EventsView(HomeAssistantView):
         """Create an event: {type, time?, end? | duration?, metadata?}."""
         events = _camera(request, camera)
         body = await _json_object(request)
-        type_name = body.get("type")
-        if not isinstance(type_name, str):
-            raise CatalogError("unknown_type", type=str(type_name))
+        type_name = _type_name(body)
         events.catalog.get(type_name)
         duration = body.get("duration")
         if duration is not None and (
@@ -212,9 +218,7 @@ class TriggerView(HomeAssistantView):
         """Trigger."""
         events = _camera(request, camera)
         body = await _json_object(request)
-        type_name = body.get("type")
-        if not isinstance(type_name, str):
-            raise CatalogError("unknown_type", type=str(type_name))
+        type_name = _type_name(body)
         event = await events.async_trigger(
             type_name, check_metadata(body.get("metadata", body.get("meta")))
         )
