@@ -6,7 +6,8 @@ each clip, measures in one run:
 
 * decode only, single-threaded (``codec_context.thread_type = "NONE"``, as the stream worker
   decodes), CPU time of this thread (``time.thread_time``) and wall time;
-* decode + ``luma_plane`` + ``MotionDetector.process`` on every frame;
+* decode + ``LumaReader.read`` + ``MotionDetector.process_grid`` on every frame, as the
+  stream worker runs them;
 * the detector alone on already decoded frames (best of several passes);
 * ``frame.to_ndarray(format="gray")`` and ``format="rgb24"`` per frame, the conversions the
   detector avoids.
@@ -32,10 +33,8 @@ import numpy.typing as npt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from custom_components.cam_events.video.detector import (
-    MotionDetector,
-    luma_plane,
-)
+from custom_components.cam_events.video.detector import MotionDetector
+from custom_components.cam_events.video.luma import LumaReader, luma_plane
 
 FPS = 15
 CLIPS = ((1280, 720, 2_000_000), (1920, 1080, 4_000_000))
@@ -134,8 +133,11 @@ def _nothing(_frame: av.VideoFrame) -> None:
 
 
 def _detect_with(detector: MotionDetector) -> Callable[[av.VideoFrame], object]:
+    reader, rows = LumaReader(), detector.settings.grid_height
+
     def run(frame: av.VideoFrame) -> object:
-        return detector.process(luma_plane(frame))
+        grid = reader.read(frame, rows)
+        return detector.process_grid(grid, reader.step, reader.height, reader.width)
 
     return run
 
@@ -222,7 +224,7 @@ def main() -> None:
             f"{r['gray_us']:>8.1f} {r['rgb_us']:>8.1f}"
         )
     print(
-        "\ndetect = luma_plane + MotionDetector.process inside the decode loop: what the worker"
+        "\ndetect = LumaReader.read + MotionDetector.process_grid in the decode loop: what a worker"
         "\n  pays, with the decoder evicting the detector's code and data between frames;"
         "\nalone = the detector back to back on 60 decoded frames kept in memory, best of 5;"
         "\n% decode = detect / decode CPU per frame; ratio = (decode+detect) / decode CPU, whole"

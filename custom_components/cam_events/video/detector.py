@@ -1,9 +1,14 @@
-"""Cheap motion detection on the luma (Y) plane of decoded frames, in numpy only.
+"""Cheap motion detection on a sampled luma (Y) grid, in numpy only.
 
-The frame is sampled to a small grid by integer striding of a view (no resize, no RGB, no copy
-of the full frame), compared with a running-average background kept in fixed point, and the
-changed cells are counted: eight numpy calls on a ~20k-cell grid for a still frame, a few more
-when something changed. See ``bench/detector.py`` for the cost against H.264 decoding.
+The frame's luma is sampled to a grid of about 100 rows by integer striding of a view (no
+resize, no RGB, no copy of the full frame; ``luma.py`` reads it from PyAV frames) and compared
+with a running-average background. A frame costs four numpy calls on the ~20k-cell grid: copy
+the sample in, subtract the background (less the threshold), compare, count. The rest is done
+only when it is needed: the background learns every few frames (at a rate scaled to match),
+and the bounding box is computed for the frames that are reported. In a decoding worker the
+decoder evicts numpy's code and data between two frames, so each call costs far more than its
+arithmetic and the number of calls, not the grid's size, sets the price (``bench/streams.py``
+measures it in the worker).
 
 Nothing here imports Home Assistant or PyAV.
 """
@@ -13,12 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 import math
 import sys
-from typing import Any, Final, Protocol
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["DetectorSettings", "MotionDetector", "MotionResult", "luma_plane"]
+__all__ = ["DetectorSettings", "MotionDetector", "MotionResult", "grid_step"]
 
 _FP_SHIFT: Final = 8
 """Fractional bits of the background (luma << 8)."""
@@ -29,33 +34,15 @@ _LANE: Final = 1 if sys.byteorder == "little" else 2
 MIN_ALPHA: Final = 0.001
 """The background has 8 fraction bits, so it stops short of the frame by up to
 ``1 / (256 * alpha)`` levels: 0.4 at alpha 0.01, 3.9 at this lowest rate."""
+LEARN_SPAN: Final = 0.15
+"""The background learns every ``LEARN_SPAN / alpha`` frames (1 to ``MAX_LEARN_INTERVAL``), at
+the rate of that many frames: every 15th frame (once a second at 15 fps) at the default alpha
+0.01, every 3rd at 0.05, every frame from 0.15."""
+MAX_LEARN_INTERVAL: Final = 15
 CALIBRATED_RATIO: Final = 0.05
 """While calibrating, a frame changing less than this fraction of the grid ends calibration."""
 MAX_CALIBRATION_FRAMES: Final = 10
 """Calibration ends after this many frames even if the scene keeps changing (a busy scene)."""
-
-_LUMA_FORMATS: Final = frozenset(
-    {
-        "gray",
-        "nv12",
-        "nv16",
-        "nv21",
-        "nv24",
-        "yuv410p",
-        "yuv411p",
-        "yuv420p",
-        "yuv422p",
-        "yuv440p",
-        "yuv444p",
-        "yuva420p",
-        "yuvj411p",
-        "yuvj420p",
-        "yuvj422p",
-        "yuvj440p",
-        "yuvj444p",
-    }
-)
-"""8-bit pixel formats whose plane 0 is the luma plane."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,98 +87,91 @@ class MotionResult:
     changed_ratio: float
     """Fraction (0..1) of grid cells that differ from the background."""
     bbox: tuple[float, float, float, float] | None
-    """Normalised ``(x0, y0, x1, y1)`` of the changed cells, None if none changed."""
+    """Normalised ``(x0, y0, x1, y1)`` of the changed cells. :meth:`MotionDetector.process`
+    leaves it None: the worker fills it from :meth:`MotionDetector.bbox` for the frames it
+    reports, so the other frames do not pay for it."""
     lighting_change: bool
     """The frame was taken as a global lighting change and the background was reset."""
     calibrating: bool
     """The background is still being learnt; no motion is reported."""
 
 
+def grid_step(height: int, grid_height: int) -> int:
+    """Rows (and columns) between two samples so that ``height`` gives about ``grid_height``."""
+    return max(1, height // grid_height)
+
+
 _CALIBRATING: Final = MotionResult(False, 0.0, None, False, True)
 _STILL: Final = MotionResult(False, 0.0, None, False, False)
-
-
-class _Plane(Protocol):
-    """The parts of ``av.video.plane.VideoPlane`` that :func:`luma_plane` uses."""
-
-    line_size: int
-    width: int
-    height: int
-    buffer_size: int
-
-    def __buffer__(self, flags: int, /) -> memoryview: ...
-
-
-def luma_plane(frame: Any) -> npt.NDArray[np.uint8]:
-    """Return the luma of a PyAV ``VideoFrame`` as a 2-D uint8 array (H x W).
-
-    For 8-bit planar and semi-planar YUV formats and ``gray`` this is a zero-copy view of plane
-    0 that skips the row padding (``line_size``); it keeps the frame alive and must not be
-    written to. Any other format is converted with ``frame.to_ndarray(format="gray")``.
-    """
-    if frame.format.name in _LUMA_FORMATS:
-        plane: _Plane = frame.planes[0]
-        width, height, line_size = plane.width, plane.height, plane.line_size
-        if line_size >= width and plane.buffer_size >= line_size * height:
-            rows = np.frombuffer(plane, np.uint8, count=line_size * height)
-            return rows.reshape(height, line_size)[:, :width]
-    gray: npt.NDArray[np.uint8] = frame.to_ndarray(format="gray")
-    return gray
 
 
 class MotionDetector:
     """Running-average background subtraction on a strided luma grid.
 
-    Per frame: sample ``luma[::s, ::s]`` into an int32 buffer, subtract the fixed-point
-    background, threshold the absolute difference, count the changed cells and, if any,
-    find their bounding box. The background then moves towards the frame by ``alpha``; the
-    difference used for that is clipped to the threshold, so a changed cell (an object) is
-    learnt at a bounded rate instead of being absorbed in proportion to its contrast.
+    The background is kept in fixed point (int32, 8 fraction bits) as ``lo``, the background
+    minus the threshold. Per frame: copy ``luma[::s, ::s]`` into the second byte of an int32
+    buffer (which makes it ``luma << 8``), subtract ``lo`` and count the cells where the result,
+    read as unsigned, is over twice the threshold: that one comparison finds the cells more
+    than the threshold above the background and, as negatives wrap to huge numbers, those more
+    than the threshold below it. Every ``LEARN_SPAN / alpha`` frames the background moves
+    towards the frame by the rate of that many frames; the difference used for that is clipped
+    to the threshold, so a changed cell (an object) is learnt at a bounded rate instead of
+    being absorbed in proportion to its contrast.
 
     A frame where at least ``lighting_ratio`` of the grid changed is a lighting change (lights,
     IR switch, exposure jump): the background is reset to it and the detector calibrates.
     While calibrating, each frame becomes the background until one changes by less than
     ``CALIBRATED_RATIO`` of the grid (or ``MAX_CALIBRATION_FRAMES`` have passed).
 
-    Not thread-safe; one instance per stream.
+    Buffers are allocated when the grid size changes, never per frame. Not thread-safe; one
+    instance per stream.
     """
 
     __slots__ = (
         "_a",
-        "_bg",
         "_calibration_frames",
         "_cells",
+        "_changed",
         "_cur",
         "_delta",
         "_diff",
+        "_diff_u",
         "_lane",
+        "_learn_every",
+        "_lo",
         "_mask",
         "_min_cells",
         "_motion_frames",
         "_settings",
         "_shape",
+        "_since_learn",
         "_step",
         "_thr",
+        "_top",
+        "_window",
     )
 
     def __init__(self, settings: DetectorSettings | None = None) -> None:
         """Create a detector; buffers are allocated on the first frame."""
         self._settings = settings or DetectorSettings()
         self._shape = (0, 0)
-        self._step = 1
+        self._step = 0
         self._cells = 0
+        self._changed = 0
         empty = np.empty((0, 0), np.int32)
-        self._cur = empty
+        self._cur, self._lo, self._diff, self._delta = empty, empty, empty, empty
+        self._diff_u = np.empty((0, 0), np.uint32)
         self._lane = np.empty((0, 0), np.uint8)
-        self._bg = empty
-        self._delta = empty
-        self._diff = empty
         self._mask = np.empty((0, 0), np.bool_)
         self._calibration_frames = 0
         self._motion_frames = 0
+        self._since_learn = 0
+        self._learn_every = 1
         self._min_cells = 1
         self._a = np.int32(0)
         self._thr = np.int32(0)
+        self._top = np.int32(0)
+        self._window = np.uint32(0)
         self._apply_settings()
 
     @property
@@ -201,104 +181,72 @@ class MotionDetector:
 
     def update_settings(self, settings: DetectorSettings) -> None:
         """Use new settings; the background is kept unless the grid changes."""
-        old_step = self._step
+        old = self._thr
         self._settings = settings
-        if self._cells and self._grid_step(self._shape[0]) != old_step:
-            self.reset()
         self._apply_settings()
+        if self._cells and self._thr != old:
+            np.add(self._lo, old - self._thr, self._lo)  # lo = background - threshold
 
     def reset(self) -> None:
         """Forget the background (after a reconnect, say); the next frame recalibrates."""
         self._shape = (0, 0)
         self._cells = 0
+        self._changed = 0
         self._motion_frames = 0
         self._calibration_frames = 0
 
     def process(self, luma: npt.NDArray[np.uint8]) -> MotionResult:
-        """Compare one frame's luma (2-D uint8, any strides) with the background."""
+        """Compare one frame's whole luma plane (2-D uint8, any strides) with the background."""
         if luma.ndim != 2 or luma.dtype != np.uint8 or luma.size == 0:
             raise ValueError(f"expected a 2-D uint8 luma array, got {luma.dtype} {luma.shape}")
-        shape = (int(luma.shape[0]), int(luma.shape[1]))
-        if shape != self._shape:
-            return self._start(shape, luma)
-        cur, bg, delta, diff, mask = self._cur, self._bg, self._delta, self._diff, self._mask
+        height, width = int(luma.shape[0]), int(luma.shape[1])
+        step = grid_step(height, self._settings.grid_height)
+        return self.process_grid(luma[::step, ::step], step, height, width)
 
-        np.copyto(self._lane, luma[:: self._step, :: self._step])  # cur = luma << 8
-        np.subtract(cur, bg, out=delta)
-        np.absolute(delta, out=diff)
-        np.greater(diff, self._thr, out=mask)
-        changed = int(np.count_nonzero(mask))
-        if not changed and not self._calibration_frames:
+    def process_grid(
+        self, grid: npt.NDArray[np.uint8], step: int, height: int, width: int
+    ) -> MotionResult:
+        """Compare ``luma[::step, ::step]`` of a ``height`` x ``width`` frame with the background.
+
+        ``step`` must be ``grid_step(height, settings.grid_height)``, as
+        ``luma.LumaReader`` reads it; the grid is not checked (the worker's fast path).
+        """
+        if step != self._step or height != self._shape[0] or width != self._shape[1]:
+            return self._start(grid, step, (height, width))
+        np.copyto(self._lane, grid)  # cur = luma << 8
+        np.subtract(self._cur, self._lo, self._diff)  # cur - background + threshold
+        np.greater(self._diff_u, self._window, self._mask)  # negatives wrap over the window
+        changed = self._changed = int(np.count_nonzero(self._mask))
+        calibrating = self._calibration_frames
+        self._since_learn += 1
+        if self._since_learn >= self._learn_every and not calibrating:
+            self._learn()
+        if not changed and not calibrating:
             self._motion_frames = 0
-            self._learn(delta)
             return _STILL
         ratio = changed / self._cells
-        bbox = self._bbox(mask) if changed else None
 
         if ratio >= self._settings.lighting_ratio:
             self._recalibrate()
-            return MotionResult(False, ratio, bbox, True, True)
-        if self._calibration_frames:
-            if ratio >= CALIBRATED_RATIO and self._calibration_frames < MAX_CALIBRATION_FRAMES:
+            return MotionResult(False, ratio, None, True, True)
+        if calibrating:
+            if ratio >= CALIBRATED_RATIO and calibrating < MAX_CALIBRATION_FRAMES:
                 self._recalibrate()
-                return MotionResult(False, ratio, bbox, False, True)
+                return MotionResult(False, ratio, None, False, True)
             self._calibration_frames = 0
 
-        # Changed cells are learnt as if they differed by the threshold only.
-        np.clip(delta, -self._thr, self._thr, out=delta)
-        self._learn(delta)
         if changed >= self._min_cells:
             self._motion_frames += 1
         else:
             self._motion_frames = 0
         motion = self._motion_frames >= self._settings.min_frames
-        return MotionResult(motion, ratio, bbox, False, False)
+        return MotionResult(motion, ratio, None, False, False)
 
-    def _learn(self, delta: npt.NDArray[np.int32]) -> None:
-        """Move the background towards the frame: ``bg += (delta * a) >> 12`` (floored)."""
-        np.multiply(delta, self._a, out=delta)
-        np.right_shift(delta, _ALPHA_SHIFT, out=delta)
-        np.add(self._bg, delta, out=self._bg)
-
-    def _grid_step(self, height: int) -> int:
-        return max(1, height // self._settings.grid_height)
-
-    def _apply_settings(self) -> None:
-        s = self._settings
-        self._thr = np.int32(s.threshold << _FP_SHIFT)
-        self._a = np.int32(round(s.alpha * (1 << _ALPHA_SHIFT)))
-        if self._cells:
-            self._min_cells = max(1, math.ceil(s.min_area / 100.0 * self._cells - 1e-9))
-
-    def _start(self, shape: tuple[int, int], luma: npt.NDArray[np.uint8]) -> MotionResult:
-        """Allocate the buffers for a new frame size and take this frame as the background."""
-        step = self._grid_step(shape[0])
-        grid = luma[::step, ::step].shape
-        if self._cur.shape != grid:
-            # Bytes other than the lane stay zero, so writing the lane writes luma << 8.
-            self._cur = np.zeros(grid, np.int32)
-            self._lane = self._cur.view(np.uint8).reshape(*grid, 4)[:, :, _LANE]
-            self._bg = np.empty(grid, np.int32)
-            self._delta = np.empty(grid, np.int32)
-            self._diff = np.empty(grid, np.int32)
-            self._mask = np.empty(grid, np.bool_)
-        self._shape = shape
-        self._step = step
-        self._cells = grid[0] * grid[1]
-        self._apply_settings()
-        np.copyto(self._lane, luma[::step, ::step])
-        self._calibration_frames = 0
-        self._recalibrate()
-        return _CALIBRATING
-
-    def _recalibrate(self) -> None:
-        """Take the current grid (already in ``_cur``, fixed point) as the background."""
-        np.copyto(self._bg, self._cur)
-        self._calibration_frames += 1
-        self._motion_frames = 0
-
-    def _bbox(self, mask: npt.NDArray[np.bool_]) -> tuple[float, float, float, float]:
-        """Normalised bounding box of the changed cells (at least one is set)."""
+    def bbox(self) -> tuple[float, float, float, float] | None:
+        """Normalised bounding box of the last frame's changed cells, None if none changed."""
+        if not self._changed:
+            return None
+        mask = self._mask
         rows = np.logical_or.reduce(mask, axis=1)
         cols = np.logical_or.reduce(mask, axis=0)
         y0 = int(rows.argmax())
@@ -313,3 +261,60 @@ class MotionDetector:
             min(x1 * step, width) / width,
             min(y1 * step, height) / height,
         )
+
+    def _learn(self) -> None:
+        """Move the background towards this frame: ``bg += (clip(cur - bg) * a) >> 12``.
+
+        ``diff`` already holds ``cur - bg + threshold``: clipped to ``0..2 * threshold`` and
+        lowered by the threshold, it is the clipped difference.
+        """
+        self._since_learn = 0
+        delta = self._delta
+        np.minimum(self._diff, self._top, delta)
+        np.maximum(delta, 0, delta)
+        np.subtract(delta, self._thr, delta)
+        np.multiply(delta, self._a, delta)
+        np.right_shift(delta, _ALPHA_SHIFT, delta)
+        np.add(self._lo, delta, self._lo)
+
+    def _apply_settings(self) -> None:
+        s = self._settings
+        self._thr = np.int32(s.threshold << _FP_SHIFT)
+        self._top = np.int32(2 * s.threshold << _FP_SHIFT)
+        self._window = np.uint32(2 * s.threshold << _FP_SHIFT)
+        self._learn_every = min(MAX_LEARN_INTERVAL, max(1, int(LEARN_SPAN / s.alpha + 1e-9)))
+        rate = 1.0 - (1.0 - s.alpha) ** self._learn_every
+        self._a = np.int32(max(1, round(rate * (1 << _ALPHA_SHIFT))))
+        if self._cells:
+            self._min_cells = max(1, math.ceil(s.min_area / 100.0 * self._cells - 1e-9))
+
+    def _start(
+        self, grid: npt.NDArray[np.uint8], step: int, shape: tuple[int, int]
+    ) -> MotionResult:
+        """Allocate the buffers for a new grid size and take this frame as the background."""
+        size = (int(grid.shape[0]), int(grid.shape[1]))
+        if self._cur.shape != size:
+            # Bytes other than the lane stay zero, so writing the lane writes luma << 8.
+            self._cur = np.zeros(size, np.int32)
+            self._lane = self._cur.view(np.uint8).reshape(*size, 4)[:, :, _LANE]
+            self._lo = np.empty(size, np.int32)
+            self._diff = np.empty(size, np.int32)
+            self._diff_u = self._diff.view(np.uint32)
+            self._delta = np.empty(size, np.int32)
+            self._mask = np.empty(size, np.bool_)
+        self._shape = shape
+        self._step = step
+        self._cells = size[0] * size[1]
+        self._changed = 0
+        self._apply_settings()
+        np.copyto(self._lane, grid)
+        self._calibration_frames = 0
+        self._recalibrate()
+        return _CALIBRATING
+
+    def _recalibrate(self) -> None:
+        """Take the frame (already in ``cur``) as the background."""
+        np.subtract(self._cur, self._thr, self._lo)
+        self._calibration_frames += 1
+        self._motion_frames = 0
+        self._since_learn = 0

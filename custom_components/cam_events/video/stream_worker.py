@@ -6,7 +6,7 @@ called from the worker thread; the Home Assistant side hands them to its event l
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 import gc
 import logging
@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import av
 
-from .detector import DetectorSettings, MotionDetector, MotionResult, luma_plane
+from .detector import DetectorSettings, MotionDetector, MotionResult
 from .errors import StreamError, StreamErrorCode, classify
+from .luma import LumaReader
 from .ring import RingPacket, StreamTemplate
 from .source import SourceKind, StreamSource, redact_url
 from .tamper import TamperDetector, TamperResult
@@ -114,6 +115,7 @@ class StreamWorker:
         self._settings = settings or WorkerSettings()
         self._detector = MotionDetector(self._settings.detector)
         self._tamper = TamperDetector()
+        self._luma = LumaReader()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._state = StreamState.STOPPED
@@ -257,6 +259,7 @@ class StreamWorker:
                 codec.skip_frame = "NONKEY"
             self._detector.reset()
             self._tamper.reset()
+            self._luma.reset()
             looping = self.source.kind is SourceKind.FILE
             while True:
                 if not self._demux(container, streams, video, codec, mode, looping):
@@ -326,12 +329,15 @@ class StreamWorker:
             if now - self._last_detect >= interval:
                 self._last_detect = now
                 self._detected += 1
-                luma = luma_plane(frame)
-                result = self._detector.process(luma)
+                reader, detector = self._luma, self._detector
+                grid = reader.read(frame, settings.detector.grid_height)
+                result = detector.process_grid(grid, reader.step, reader.height, reader.width)
                 if result.motion != self._motion:
                     self._motion = result.motion
+                    if result.motion:
+                        result = replace(result, bbox=detector.bbox())
                     self._listener.on_motion(result.motion, result, time.time())
-                if (tamper := self._tamper.process(luma, now)) is not None:
+                if (tamper := self._tamper.process(grid, now)) is not None:
                     self._listener.on_tamper(tamper)
         else:
             self._end_motion()

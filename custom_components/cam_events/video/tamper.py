@@ -4,13 +4,14 @@ A scene normally has texture: its luma spread (standard deviation) stays well ab
 noise. When a lens is covered, sprayed, blacked out or blinded by a light, the picture turns
 nearly uniform. The detector samples the Y plane coarsely twice a second, learns the scene's
 usual spread, and reports tampering when the spread stays under `min_contrast` for `hold`
-seconds in a scene that usually has at least twice that. Cost: one strided sample and a
-standard deviation over ~2 500 cells, at 2 Hz.
+seconds in a scene that usually has at least twice that. Cost: once a second, a strided sample
+of ~2 300 cells copied into a preallocated buffer, and two sums (four numpy calls).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+import math
 
 import numpy as np
 import numpy.typing as npt
@@ -23,7 +24,7 @@ class TamperSettings:
     min_contrast: float = 10.0  # luma standard deviation under which the view is "uniform"
     hold: float = 3.0  # seconds the view must stay uniform before it is reported
     release: float = 1.0  # seconds of normal view before the report ends
-    interval: float = 0.5  # seconds between checks
+    interval: float = 1.0  # seconds between checks
     rows: int = 36  # rows of the coarse sample
 
 
@@ -42,6 +43,8 @@ class TamperDetector:
     def __init__(self, settings: TamperSettings | None = None) -> None:
         """Start with no knowledge of the scene."""
         self._settings = settings or TamperSettings()
+        self._sample = np.empty((0, 0), np.float64)
+        self._squares = np.empty(0, np.float64)
         self.reset()
 
     def reset(self) -> None:
@@ -58,8 +61,16 @@ class TamperDetector:
             return None
         self._next_check = now + settings.interval
         step = max(1, luma.shape[0] // settings.rows)
-        sample = luma[::step, ::step]
-        contrast = float(sample.std())
+        view = luma[::step, ::step]
+        if self._sample.shape != view.shape:
+            self._sample = np.empty(view.shape, np.float64)
+            self._squares = np.empty(view.size, np.float64)
+        np.copyto(self._sample, view)
+        values = self._sample.reshape(-1)
+        mean = float(np.add.reduce(values)) / values.size
+        np.multiply(values, values, self._squares)
+        spread = float(np.add.reduce(self._squares)) / values.size - mean * mean
+        contrast = math.sqrt(max(0.0, spread))
         uniform = contrast < settings.min_contrast
         if not uniform and not self.active:
             # Learn what the scene normally looks like (slowly, so tampering is not learnt).
@@ -77,4 +88,4 @@ class TamperDetector:
             return None
         self.active = suspicious
         self._since = None
-        return TamperResult(self.active, round(contrast, 1), round(float(sample.mean()), 1))
+        return TamperResult(self.active, round(contrast, 1), round(mean, 1))
