@@ -19,7 +19,7 @@ off (1 s off-delay). Times, all ``time.time()`` on this machine:
 * ``t_arrival``: when the worker demuxed the packet of the first frame that shows the object:
   the ``wall`` time the worker itself stamps on every packet it hands to the pre-roll ring,
   found by the frame's timestamp ("that frame's arrival");
-* ``t_frame``: when that frame, decoded, reached the detector (``MotionDetector.process``
+* ``t_frame``: when that frame, decoded, reached the detector (``MotionDetector.process_grid``
   saw changed cells; instrumented on the worker thread);
 * ``t_worker``: the ``at`` the worker reports with ``on_motion`` (after ``min_frames`` = 2
   moving frames: one more frame interval);
@@ -56,7 +56,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import av
 import common  # noqa: F401 - puts the checkout first on sys.path
-from common import METER, install_meter, machine_header, median, percentile, verdict
+from common import install_meter, machine_header, median, percentile, verdict
 from homeassistant import loader
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import CONF_URL, EVENT_STATE_CHANGED
@@ -98,8 +98,9 @@ class TimedList(list[Any]):
 class DetectorProbe:
     """Stands in for the worker's MotionDetector: notes when frames start to differ."""
 
-    def __init__(self, detector: Any) -> None:
+    def __init__(self, detector: Any, worker: Any) -> None:
         self._detector = detector
+        self._worker = worker
         self.armed_after = float("inf")
         self.first_changed: float | None = None
         self.frame_time: float | None = None
@@ -107,15 +108,15 @@ class DetectorProbe:
     def arm(self, after: float) -> None:
         self.armed_after, self.first_changed, self.frame_time = after, None, None
 
-    def process(self, luma: Any) -> Any:
-        result = self._detector.process(luma)
+    def process_grid(self, grid: Any, step: int, height: int, width: int) -> Any:
+        result = self._detector.process_grid(grid, step, height, width)
         if self.first_changed is None and result.changed_ratio > 0:
             now = time.time()
             if now >= self.armed_after:
                 self.first_changed = now
-                # The metered pacer saw this frame just before: its stream time.
-                samples = METER.track().samples
-                self.frame_time = samples[-1][3] if samples else None
+                # The worker keeps the frame it is handling as its latest: its stream time.
+                latest = self._worker.latest_frame()
+                self.frame_time = latest[1].time if latest is not None else None
         return result
 
     def __getattr__(self, name: str) -> Any:
@@ -251,7 +252,7 @@ async def measure(
 ) -> list[Cycle]:
     runtime = entry.runtime_data
     worker = runtime.worker
-    probe = DetectorProbe(worker._detector)
+    probe = DetectorProbe(worker._detector, worker)
     worker._detector = probe
     current: list[Cycle] = []
     service_calls: list[asyncio.Task[Any]] = []

@@ -14,7 +14,7 @@ from custom_components.cam_events.video.detector import (
     MotionDetector,
     MotionResult,
 )
-from custom_components.cam_events.video.luma import luma_plane
+from custom_components.cam_events.video.luma import LumaReader, luma_plane
 
 Frame = npt.NDArray[np.uint8]
 
@@ -318,3 +318,24 @@ def test_detector_runs_on_real_frames() -> None:
         results.append(detector.process(luma_plane(frame)))
     assert not any(r.motion for r in results[:8])
     assert all(r.motion for r in results[9:])
+
+
+def test_luma_reader_samples_the_grid_in_place() -> None:
+    """LumaReader gives luma[::step, ::step] as a view of the frame, then follows a new format."""
+    height, width = 360, 642  # a padded line size
+    y = _texture(height, width)
+    chroma = np.full((height // 2, width), 128, np.uint8)
+    frame = av.VideoFrame.from_ndarray(np.vstack([y, chroma]), format="yuv420p")
+    reader = LumaReader()
+    grid = reader.read(frame, 100)
+    assert (reader.step, reader.height, reader.width) == (3, height, width)
+    np.testing.assert_array_equal(grid, y[::3, ::3])
+    assert not grid.flags.owndata
+    # The detector fed from the reader sees what it sees from the whole plane.
+    direct, sampled = MotionDetector(), MotionDetector()
+    assert direct.process(y) == sampled.process_grid(grid, reader.step, height, width)
+    # Same size, another layout (packed RGB): read through FFmpeg's gray conversion instead.
+    rgb = av.VideoFrame.from_ndarray(np.repeat(y[:, :, None], 3, axis=2), format="rgb24")
+    gray = reader.read(rgb, 100)
+    assert gray.shape == grid.shape
+    assert np.abs(gray.astype(np.int16) - y[::3, ::3]).max() <= 2
