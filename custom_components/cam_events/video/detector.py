@@ -3,7 +3,7 @@
 The frame's luma is sampled to a grid of about 100 rows by integer striding of a view (no
 resize, no RGB, no copy of the full frame; ``luma.py`` reads it from PyAV frames) and compared
 with a running-average background. A frame costs four numpy calls on the ~20k-cell grid: copy
-the sample in, subtract the background (less the threshold), compare, count. The rest is done
+the sample in, compare it with the background's upper and lower bound, count. The rest is done
 only when it is needed: the background learns every few frames (at a rate scaled to match),
 and the bounding box is computed for the frames that are reported. In a decoding worker the
 decoder evicts numpy's code and data between two frames, so each call costs far more than its
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 import math
-import sys
 from typing import Final
 
 import numpy as np
@@ -29,8 +28,6 @@ _FP_SHIFT: Final = 8
 """Fractional bits of the background (luma << 8)."""
 _ALPHA_SHIFT: Final = 12
 """Fractional bits of the learning rate: alpha is applied as ``(delta * a) >> 12``."""
-_LANE: Final = 1 if sys.byteorder == "little" else 2
-"""Byte of an int32 holding bits 8..15: a uint8 written there is the value << 8."""
 MIN_ALPHA: Final = 0.001
 """The background has 8 fraction bits, so it stops short of the frame by up to
 ``1 / (256 * alpha)`` levels: 0.4 at alpha 0.01, 3.9 at this lowest rate."""
@@ -108,15 +105,15 @@ _STILL: Final = MotionResult(False, 0.0, None, False, False)
 class MotionDetector:
     """Running-average background subtraction on a strided luma grid.
 
-    The background is kept in fixed point (int32, 8 fraction bits) as ``lo``, the background
-    minus the threshold. Per frame: copy ``luma[::s, ::s]`` into the second byte of an int32
-    buffer (which makes it ``luma << 8``), subtract ``lo`` and count the cells where the result,
-    read as unsigned, is over twice the threshold: that one comparison finds the cells more
-    than the threshold above the background and, as negatives wrap to huge numbers, those more
-    than the threshold below it. Every ``LEARN_SPAN / alpha`` frames the background moves
-    towards the frame by the rate of that many frames; the difference used for that is clipped
-    to the threshold, so a changed cell (an object) is learnt at a bounded rate instead of
-    being absorbed in proportion to its contrast.
+    Per frame: copy ``luma[::s, ::s]`` into a contiguous uint8 grid, compare it with two uint8
+    bounds (the background plus and minus the threshold) and count the cells above the upper
+    or below the lower bound: four numpy calls, two of them the same comparison.
+
+    The background itself is kept in fixed point (int32, 8 fraction bits). Every
+    ``LEARN_SPAN / alpha`` frames it moves towards the frame by the rate of that many frames,
+    and the bounds are derived from it again; the difference used for that is clipped to the
+    threshold, so a changed cell (an object) is learnt at a bounded rate instead of being
+    absorbed in proportion to its contrast.
 
     A frame where at least ``lighting_ratio`` of the grid changed is a lighting change (lights,
     IR switch, exposure jump): the background is reset to it and the detector calibrates.
@@ -129,17 +126,19 @@ class MotionDetector:
 
     __slots__ = (
         "_a",
+        "_above",
+        "_below",
+        "_bg",
         "_calibration_frames",
         "_cells",
         "_changed",
         "_cur",
+        "_cur32",
         "_delta",
-        "_diff",
-        "_diff_u",
-        "_lane",
+        "_hi",
         "_learn_every",
         "_lo",
-        "_mask",
+        "_masks",
         "_min_cells",
         "_motion_frames",
         "_settings",
@@ -147,8 +146,7 @@ class MotionDetector:
         "_since_learn",
         "_step",
         "_thr",
-        "_top",
-        "_window",
+        "_thr32",
     )
 
     def __init__(self, settings: DetectorSettings | None = None) -> None:
@@ -158,11 +156,11 @@ class MotionDetector:
         self._step = 0
         self._cells = 0
         self._changed = 0
-        empty = np.empty((0, 0), np.int32)
-        self._cur, self._lo, self._diff, self._delta = empty, empty, empty, empty
-        self._diff_u = np.empty((0, 0), np.uint32)
-        self._lane = np.empty((0, 0), np.uint8)
-        self._mask = np.empty((0, 0), np.bool_)
+        u8, i32 = np.empty((0, 0), np.uint8), np.empty((0, 0), np.int32)
+        self._cur, self._hi, self._lo = u8, u8, u8
+        self._cur32, self._bg, self._delta = i32, i32, i32
+        self._masks = np.empty((2, 0, 0), np.bool_)
+        self._above, self._below = self._masks[0], self._masks[1]
         self._calibration_frames = 0
         self._motion_frames = 0
         self._since_learn = 0
@@ -170,8 +168,7 @@ class MotionDetector:
         self._min_cells = 1
         self._a = np.int32(0)
         self._thr = np.int32(0)
-        self._top = np.int32(0)
-        self._window = np.uint32(0)
+        self._thr32 = np.int32(0)
         self._apply_settings()
 
     @property
@@ -181,11 +178,10 @@ class MotionDetector:
 
     def update_settings(self, settings: DetectorSettings) -> None:
         """Use new settings; the background is kept unless the grid changes."""
-        old = self._thr
         self._settings = settings
         self._apply_settings()
-        if self._cells and self._thr != old:
-            np.add(self._lo, old - self._thr, self._lo)  # lo = background - threshold
+        if self._cells:
+            self._derive_bounds()
 
     def reset(self) -> None:
         """Forget the background (after a reconnect, say); the next frame recalibrates."""
@@ -213,10 +209,11 @@ class MotionDetector:
         """
         if step != self._step or height != self._shape[0] or width != self._shape[1]:
             return self._start(grid, step, (height, width))
-        np.copyto(self._lane, grid)  # cur = luma << 8
-        np.subtract(self._cur, self._lo, self._diff)  # cur - background + threshold
-        np.greater(self._diff_u, self._window, self._mask)  # negatives wrap over the window
-        changed = self._changed = int(np.count_nonzero(self._mask))
+        cur = self._cur
+        np.copyto(cur, grid)
+        np.greater(cur, self._hi, self._above)
+        np.greater(self._lo, cur, self._below)
+        changed = self._changed = int(np.count_nonzero(self._masks))
         calibrating = self._calibration_frames
         self._since_learn += 1
         if self._since_learn >= self._learn_every and not calibrating:
@@ -246,7 +243,7 @@ class MotionDetector:
         """Normalised bounding box of the last frame's changed cells, None if none changed."""
         if not self._changed:
             return None
-        mask = self._mask
+        mask = np.logical_or(self._above, self._below)
         rows = np.logical_or.reduce(mask, axis=1)
         cols = np.logical_or.reduce(mask, axis=0)
         y0 = int(rows.argmax())
@@ -263,25 +260,32 @@ class MotionDetector:
         )
 
     def _learn(self) -> None:
-        """Move the background towards this frame: ``bg += (clip(cur - bg) * a) >> 12``.
-
-        ``diff`` already holds ``cur - bg + threshold``: clipped to ``0..2 * threshold`` and
-        lowered by the threshold, it is the clipped difference.
-        """
+        """Move the background towards this frame: ``bg += (clip(cur - bg) * a) >> 12``."""
         self._since_learn = 0
         delta = self._delta
-        np.minimum(self._diff, self._top, delta)
-        np.maximum(delta, 0, delta)
-        np.subtract(delta, self._thr, delta)
+        np.left_shift(self._cur, _FP_SHIFT, self._cur32, dtype=np.int32)
+        np.subtract(self._cur32, self._bg, delta)
+        np.minimum(delta, self._thr32, delta)
+        np.maximum(delta, -self._thr32, delta)
         np.multiply(delta, self._a, delta)
         np.right_shift(delta, _ALPHA_SHIFT, delta)
-        np.add(self._lo, delta, self._lo)
+        np.add(self._bg, delta, self._bg)
+        self._derive_bounds()
+
+    def _derive_bounds(self) -> None:
+        """``hi = min(round(bg) + thr, 255)``, ``lo = max(round(bg) - thr, 0)``, in levels."""
+        rounded = self._delta
+        np.add(self._bg, np.int32(1 << (_FP_SHIFT - 1)), rounded)
+        np.right_shift(rounded, _FP_SHIFT, rounded)
+        np.add(rounded, self._thr, self._cur32)  # cur32 is scratch outside _learn
+        np.minimum(self._cur32, 255, self._hi, casting="unsafe")
+        np.subtract(rounded, self._thr, self._cur32)
+        np.maximum(self._cur32, 0, self._lo, casting="unsafe")
 
     def _apply_settings(self) -> None:
         s = self._settings
-        self._thr = np.int32(s.threshold << _FP_SHIFT)
-        self._top = np.int32(2 * s.threshold << _FP_SHIFT)
-        self._window = np.uint32(2 * s.threshold << _FP_SHIFT)
+        self._thr = np.int32(s.threshold)
+        self._thr32 = np.int32(s.threshold << _FP_SHIFT)
         self._learn_every = min(MAX_LEARN_INTERVAL, max(1, int(LEARN_SPAN / s.alpha + 1e-9)))
         rate = 1.0 - (1.0 - s.alpha) ** self._learn_every
         self._a = np.int32(max(1, round(rate * (1 << _ALPHA_SHIFT))))
@@ -294,27 +298,28 @@ class MotionDetector:
         """Allocate the buffers for a new grid size and take this frame as the background."""
         size = (int(grid.shape[0]), int(grid.shape[1]))
         if self._cur.shape != size:
-            # Bytes other than the lane stay zero, so writing the lane writes luma << 8.
-            self._cur = np.zeros(size, np.int32)
-            self._lane = self._cur.view(np.uint8).reshape(*size, 4)[:, :, _LANE]
-            self._lo = np.empty(size, np.int32)
-            self._diff = np.empty(size, np.int32)
-            self._diff_u = self._diff.view(np.uint32)
+            self._cur = np.empty(size, np.uint8)
+            self._hi = np.empty(size, np.uint8)
+            self._lo = np.empty(size, np.uint8)
+            self._masks = np.empty((2, *size), np.bool_)
+            self._above, self._below = self._masks[0], self._masks[1]
+            self._cur32 = np.empty(size, np.int32)
+            self._bg = np.empty(size, np.int32)
             self._delta = np.empty(size, np.int32)
-            self._mask = np.empty(size, np.bool_)
         self._shape = shape
         self._step = step
         self._cells = size[0] * size[1]
         self._changed = 0
         self._apply_settings()
-        np.copyto(self._lane, grid)
+        np.copyto(self._cur, grid)
         self._calibration_frames = 0
         self._recalibrate()
         return _CALIBRATING
 
     def _recalibrate(self) -> None:
         """Take the frame (already in ``cur``) as the background."""
-        np.subtract(self._cur, self._thr, self._lo)
+        np.left_shift(self._cur, _FP_SHIFT, self._bg, dtype=np.int32)
+        self._derive_bounds()
         self._calibration_frames += 1
         self._motion_frames = 0
         self._since_learn = 0
