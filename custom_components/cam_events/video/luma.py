@@ -52,15 +52,18 @@ class LumaReader:
     """Samples the luma plane of one stream's frames; not thread-safe.
 
     ``read(frame, grid_height)`` returns ``luma[::step, ::step]`` with ``step`` from
-    :func:`grid_step`; ``step``, ``height`` and ``width`` then describe the frame it came
-    from. A view keeps its frame alive and must not be written to.
+    :func:`~.detector.grid_step`; ``step``, ``height`` and ``width`` then describe the frame it
+    came from. A view keeps its frame alive and must not be written to.
     """
 
-    __slots__ = ("_known", "height", "step", "width")
+    __slots__ = ("_known", "_layout", "height", "step", "width")
 
     def __init__(self) -> None:
         """Know nothing about the stream yet."""
-        self._known: tuple[int, int, int] | None = None  # (width, height, line size) in place
+        # (width, height, line size, grid height) of frames read in place, and their view's
+        # (shape, strides): a stream's frames all share one layout, worked out once.
+        self._known: tuple[int, int, int, int] | None = None
+        self._layout: tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (0, 0))
         self.step = 1
         self.height = 0
         self.width = 0
@@ -72,29 +75,25 @@ class LumaReader:
     def read(self, frame: VideoFrame, grid_height: int) -> npt.NDArray[np.uint8]:
         """Return the frame's luma, every ``step``-th row and column."""
         plane = VideoPlane(frame, 0)
-        width, height, line_size = plane.width, plane.height, plane.line_size
-        step = grid_step(height, grid_height)
-        self.step, self.height, self.width = step, height, width
-        if self._known != (width, height, line_size) and not self._learn(frame, plane):
+        key = (plane.width, plane.height, plane.line_size, grid_height)
+        if key != self._known and not self._learn(frame, plane, key):
             gray: npt.NDArray[np.uint8] = frame.to_ndarray(format="gray")  # type: ignore[assignment]
-            return gray[::step, ::step]
-        return np.ndarray(
-            (-(-height // step), -(-width // step)),
-            _U8,
-            plane,
-            0,
-            (line_size * step, step),
-        )
+            return gray[:: self.step, :: self.step]
+        shape, strides = self._layout
+        return np.ndarray(shape, _U8, plane, 0, strides)
 
-    def _learn(self, frame: VideoFrame, plane: VideoPlane) -> bool:
-        """Check once per frame layout whether plane 0 can be read in place as luma."""
-        width, height, line_size = plane.width, plane.height, plane.line_size
+    def _learn(self, frame: VideoFrame, plane: VideoPlane, key: tuple[int, int, int, int]) -> bool:
+        """Work out a new layout; return whether plane 0 can be read in place as luma."""
+        width, height, line_size, grid_height = key
+        self.step = step = grid_step(height, grid_height)
+        self.height, self.width = height, width
         in_place = (
             frame.format.name in LUMA_FORMATS
             and line_size >= width
             and plane.buffer_size >= line_size * height
         )
-        self._known = (width, height, line_size) if in_place else None
+        self._known = key if in_place else None
+        self._layout = (-(-height // step), -(-width // step)), (line_size * step, step)
         return in_place
 
 
