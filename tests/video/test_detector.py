@@ -339,3 +339,23 @@ def test_luma_reader_samples_the_grid_in_place() -> None:
     gray = reader.read(rgb, 100)
     assert gray.shape == grid.shape
     assert np.abs(gray.astype(np.int16) - y[::3, ::3]).max() <= 2
+
+
+def test_background_follows_changes_below_the_threshold() -> None:
+    """Three +15 level changes are each learnt (every 30th frame, at that many frames' rate),
+    so none is motion; the same +45 at once is a lighting change."""
+    scene = Scene()
+    detector = MotionDetector()
+    settle(detector, scene, frames=300)  # the background averages the noise of many frames
+    for offset in (15.0, 30.0, 45.0):
+        scene.offset = offset
+        first = detector.process(scene.frame())
+        assert first.changed_ratio < 0.01  # 15 levels is under 30 even with 3.75 sigma noise
+        drifting = [detector.process(scene.frame()) for _ in range(300)]  # 20 s at 15 fps
+        assert not any(r.motion or r.lighting_change for r in drifting)
+
+    fresh = MotionDetector()
+    settle(fresh, Scene())
+    jump = Scene()
+    jump.offset = 45.0
+    assert fresh.process(jump.frame()).lighting_change

@@ -31,11 +31,11 @@ _ALPHA_SHIFT: Final = 12
 MIN_ALPHA: Final = 0.001
 """The background has 8 fraction bits, so it stops short of the frame by up to
 ``1 / (256 * alpha)`` levels: 0.4 at alpha 0.01, 3.9 at this lowest rate."""
-LEARN_SPAN: Final = 0.15
+LEARN_SPAN: Final = 0.3
 """The background learns every ``LEARN_SPAN / alpha`` frames (1 to ``MAX_LEARN_INTERVAL``), at
-the rate of that many frames: every 15th frame (once a second at 15 fps) at the default alpha
-0.01, every 3rd at 0.05, every frame from 0.15."""
-MAX_LEARN_INTERVAL: Final = 15
+the rate of that many frames: every 30th frame (every 2 s at 15 fps) at the default alpha
+0.01, every 6th at 0.05, every frame from 0.3."""
+MAX_LEARN_INTERVAL: Final = 30
 CALIBRATED_RATIO: Final = 0.05
 """While calibrating, a frame changing less than this fraction of the grid ends calibration."""
 MAX_CALIBRATION_FRAMES: Final = 10
@@ -129,6 +129,7 @@ class MotionDetector:
         "_above",
         "_below",
         "_bg",
+        "_bounds",
         "_calibration_frames",
         "_cells",
         "_changed",
@@ -141,11 +142,12 @@ class MotionDetector:
         "_masks",
         "_min_cells",
         "_motion_frames",
+        "_offsets",
+        "_scratch",
         "_settings",
         "_shape",
         "_since_learn",
         "_step",
-        "_thr",
         "_thr32",
     )
 
@@ -159,6 +161,9 @@ class MotionDetector:
         u8, i32 = np.empty((0, 0), np.uint8), np.empty((0, 0), np.int32)
         self._cur, self._hi, self._lo = u8, u8, u8
         self._cur32, self._bg, self._delta = i32, i32, i32
+        self._bounds = np.empty((2, 0, 0), np.uint8)
+        self._scratch = np.empty((2, 0, 0), np.int32)
+        self._offsets = np.zeros((2, 1, 1), np.int32)
         self._masks = np.empty((2, 0, 0), np.bool_)
         self._above, self._below = self._masks[0], self._masks[1]
         self._calibration_frames = 0
@@ -167,7 +172,6 @@ class MotionDetector:
         self._learn_every = 1
         self._min_cells = 1
         self._a = np.int32(0)
-        self._thr = np.int32(0)
         self._thr32 = np.int32(0)
         self._apply_settings()
 
@@ -273,19 +277,23 @@ class MotionDetector:
         self._derive_bounds()
 
     def _derive_bounds(self) -> None:
-        """``hi = min(round(bg) + thr, 255)``, ``lo = max(round(bg) - thr, 0)``, in levels."""
-        rounded = self._delta
-        np.add(self._bg, np.int32(1 << (_FP_SHIFT - 1)), rounded)
-        np.right_shift(rounded, _FP_SHIFT, rounded)
-        np.add(rounded, self._thr, self._cur32)  # cur32 is scratch outside _learn
-        np.minimum(self._cur32, 255, self._hi, casting="unsafe")
-        np.subtract(rounded, self._thr, self._cur32)
-        np.maximum(self._cur32, 0, self._lo, casting="unsafe")
+        """``hi = min(round(bg) + thr, 255)``, ``lo = max(round(bg) - thr, 0)``, in levels.
+
+        Both at once: ``bg + offsets`` broadcasts to a (2, H, W) scratch, shifted to whole
+        levels and clamped into the (2, H, W) uint8 array whose halves are ``hi`` and ``lo``.
+        """
+        scratch = self._scratch
+        np.add(self._bg, self._offsets, scratch)
+        np.right_shift(scratch, _FP_SHIFT, scratch)
+        np.minimum(scratch, 255, scratch)
+        np.maximum(scratch, 0, self._bounds, casting="unsafe")
 
     def _apply_settings(self) -> None:
         s = self._settings
-        self._thr = np.int32(s.threshold)
         self._thr32 = np.int32(s.threshold << _FP_SHIFT)
+        # Rounding to whole levels, plus and minus the threshold: bounds = (bg + these) >> 8.
+        half = 1 << (_FP_SHIFT - 1)
+        self._offsets = np.array([half + self._thr32, half - self._thr32], np.int32)[:, None, None]
         self._learn_every = min(MAX_LEARN_INTERVAL, max(1, int(LEARN_SPAN / s.alpha + 1e-9)))
         rate = 1.0 - (1.0 - s.alpha) ** self._learn_every
         self._a = np.int32(max(1, round(rate * (1 << _ALPHA_SHIFT))))
@@ -299,8 +307,9 @@ class MotionDetector:
         size = (int(grid.shape[0]), int(grid.shape[1]))
         if self._cur.shape != size:
             self._cur = np.empty(size, np.uint8)
-            self._hi = np.empty(size, np.uint8)
-            self._lo = np.empty(size, np.uint8)
+            self._bounds = np.empty((2, *size), np.uint8)
+            self._hi, self._lo = self._bounds[0], self._bounds[1]
+            self._scratch = np.empty((2, *size), np.int32)
             self._masks = np.empty((2, *size), np.bool_)
             self._above, self._below = self._masks[0], self._masks[1]
             self._cur32 = np.empty(size, np.int32)
