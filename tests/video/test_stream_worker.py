@@ -132,3 +132,66 @@ def test_stop_is_prompt_even_while_opening(socket_enabled: None) -> None:
         worker.stop()
         assert time.monotonic() - started < 5
         assert not worker.running
+
+
+class _TimedDetector:
+    """Wraps the worker's detector and notes when each frame is detected."""
+
+    def __init__(self, detector: object) -> None:
+        self._detector = detector
+        self.calls: list[float] = []
+
+    def process_grid(self, *args: object) -> MotionResult:
+        self.calls.append(time.monotonic())
+        return self._detector.process_grid(*args)  # type: ignore[attr-defined, no-any-return]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._detector, name)
+
+
+def test_frames_are_detected_two_at_a_time_without_waiting_longer(tmp_path: Path) -> None:
+    """At full rate a frame waits for the next one and both are detected back to back; the
+    motion report still carries the moving frame's own time, at most a frame interval old."""
+    clip = make_clip(tmp_path / "c.mp4", seconds=3, motion=((1.0, 2.0),))
+    reports: list[tuple[float, float]] = []  # (wall time of the report, `at` reported)
+
+    class Timed(Recorder):
+        def on_motion(self, active: bool, result: MotionResult, at: float) -> None:
+            if active:
+                reports.append((time.time(), at))
+            super().on_motion(active, result, at)
+
+    rec = Timed()
+    worker = StreamWorker("t", StreamSource(str(clip)), rec)
+    timed = _TimedDetector(worker._detector)
+    worker._detector = timed  # type: ignore[assignment]
+    worker.start()
+    try:
+        rec.wait(lambda: any(not active for _, active in rec.motion), 6)
+    finally:
+        worker.stop()
+    gaps = [b - a for a, b in itertools.pairwise(timed.calls[5:])]
+    back_to_back = sum(gap < 0.02 for gap in gaps)
+    two_frames = sum(0.1 < gap < 0.2 for gap in gaps)  # 2 frame intervals at 15 fps
+    assert back_to_back >= 0.4 * len(gaps)
+    assert back_to_back + two_frames >= 0.9 * len(gaps)
+    assert reports
+    for reported, at in reports:
+        assert 0 <= reported - at < 0.1  # held one frame interval (67 ms) at most
+
+
+def test_below_full_rate_frames_are_detected_at_once(tmp_path: Path) -> None:
+    """With a detection rate set, no frame waits for another."""
+    clip = make_clip(tmp_path / "c.mp4", seconds=2, motion=())
+    rec = Recorder()
+    worker = StreamWorker("t", StreamSource(str(clip)), rec, WorkerSettings(detect_fps=5))
+    timed = _TimedDetector(worker._detector)
+    worker._detector = timed  # type: ignore[assignment]
+    worker.start()
+    try:
+        rec.wait(lambda: len(rec.stats) >= 3, 5)
+    finally:
+        worker.stop()
+    gaps = [b - a for a, b in itertools.pairwise(timed.calls[2:])]
+    assert gaps
+    assert min(gaps) > 0.15  # 5 per second, one at a time
