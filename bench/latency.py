@@ -98,9 +98,9 @@ class TimedList(list[Any]):
 class DetectorProbe:
     """Stands in for the worker's MotionDetector: notes when frames start to differ."""
 
-    def __init__(self, detector: Any, worker: Any) -> None:
+    def __init__(self, detector: Any) -> None:
         self._detector = detector
-        self._worker = worker
+        self.frame: Any = None
         self.armed_after = float("inf")
         self.first_changed: float | None = None
         self.frame_time: float | None = None
@@ -114,9 +114,9 @@ class DetectorProbe:
             now = time.time()
             if now >= self.armed_after:
                 self.first_changed = now
-                # The worker keeps the frame it is handling as its latest: its stream time.
-                latest = self._worker.latest_frame()
-                self.frame_time = latest[1].time if latest is not None else None
+                # The frame being detected (not the worker's latest: it detects frames two at
+                # a time): its stream time.
+                self.frame_time = self.frame.time if self.frame is not None else None
         return result
 
     def __getattr__(self, name: str) -> Any:
@@ -252,8 +252,15 @@ async def measure(
 ) -> list[Cycle]:
     runtime = entry.runtime_data
     worker = runtime.worker
-    probe = DetectorProbe(worker._detector, worker)
+    probe = DetectorProbe(worker._detector)
     worker._detector = probe
+    detect = worker._detect
+
+    def traced_detect(frame: Any, now: float, wall: float) -> None:
+        probe.frame = frame  # the frame being detected (the worker may hold one back)
+        detect(frame, now, wall)
+
+    worker._detect = traced_detect  # type: ignore[method-assign]
     current: list[Cycle] = []
     service_calls: list[asyncio.Task[Any]] = []
     event_ids: dict[str, Cycle] = {}
