@@ -29,8 +29,9 @@ _FP_SHIFT: Final = 8
 _ALPHA_SHIFT: Final = 12
 """Fractional bits of the learning rate: alpha is applied as ``(delta * a) >> 12``."""
 MIN_ALPHA: Final = 0.001
-"""The background has 8 fraction bits, so it stops short of the frame by up to
-``1 / (256 * alpha)`` levels: 0.4 at alpha 0.01, 3.9 at this lowest rate."""
+"""The background has 8 fraction bits, so learning at a rate ``r`` per step stops short of the
+frame by up to ``1 / (256 * r)`` levels: 0.02 at alpha 0.01 (r = 0.26 every 30 frames), 0.13 at
+this lowest rate (r = 0.03)."""
 LEARN_SPAN: Final = 0.3
 """The background learns every ``LEARN_SPAN / alpha`` frames (1 to ``MAX_LEARN_INTERVAL``), at
 the rate of that many frames: every 30th frame (every 2 s at 15 fps) at the default alpha
