@@ -179,7 +179,7 @@ def main() -> None:
         print(
             f"streams: StreamWorker full decode + detection, ClipRecorder pre-roll"
             f" {args.preroll:.0f} s; {args.warmup:.0f} s warm-up after each addition; the file"
-            f" loops every {clip.seconds:.0f} s (a reconnect)"
+            f" loops every {clip.seconds:.0f} s (by seeking, on the same connection)"
         )
         streams = Streams(clip.path, folder, args.preroll)
         steps = sorted({0, 1, 2, args.streams} | ({4} if args.streams >= 4 else set()))
@@ -256,7 +256,7 @@ def main() -> None:
         f" {min(values):.1f}, max {max(values):.1f}, peak VmHWM {_hwm_mb():.1f} MB"
     )
     print(
-        f"    {connections} connections opened in all (each file loop reconnects); PyAV"
+        f"    {connections} connections opened in all (files loop by seeking); PyAV"
         f" objects alive before gc.collect(): {alive}; gc.collect() freed {collected} objects:"
         f" RSS {before_gc:.1f} -> {after_gc:.1f} MB, -> {after_trim:.1f} MB after malloc_trim(0)"
     )
