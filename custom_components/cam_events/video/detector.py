@@ -135,7 +135,6 @@ class MotionDetector:
         "_cells",
         "_changed",
         "_cur",
-        "_cur32",
         "_delta",
         "_hi",
         "_learn_every",
@@ -161,7 +160,7 @@ class MotionDetector:
         self._changed = 0
         u8, i32 = np.empty((0, 0), np.uint8), np.empty((0, 0), np.int32)
         self._cur, self._hi, self._lo = u8, u8, u8
-        self._cur32, self._bg, self._delta = i32, i32, i32
+        self._bg, self._delta = i32, i32
         self._bounds = np.empty((2, 0, 0), np.uint8)
         self._scratch = np.empty((2, 0, 0), np.int32)
         self._offsets = np.zeros((2, 1, 1), np.int32)
@@ -268,8 +267,8 @@ class MotionDetector:
         """Move the background towards this frame: ``bg += (clip(cur - bg) * a) >> 12``."""
         self._since_learn = 0
         delta = self._delta
-        np.left_shift(self._cur, _FP_SHIFT, self._cur32, dtype=np.int32)
-        np.subtract(self._cur32, self._bg, delta)
+        np.left_shift(self._cur, _FP_SHIFT, delta, dtype=np.int32)  # cur << 8
+        np.subtract(delta, self._bg, delta)
         np.minimum(delta, self._thr32, delta)
         np.maximum(delta, -self._thr32, delta)
         np.multiply(delta, self._a, delta)
@@ -313,7 +312,6 @@ class MotionDetector:
             self._scratch = np.empty((2, *size), np.int32)
             self._masks = np.empty((2, *size), np.bool_)
             self._above, self._below = self._masks[0], self._masks[1]
-            self._cur32 = np.empty(size, np.int32)
             self._bg = np.empty(size, np.int32)
             self._delta = np.empty(size, np.int32)
         self._shape = shape

@@ -195,12 +195,7 @@ class StreamWorker:
                 break
             if error is None:
                 error = StreamError(StreamErrorCode.ENDED, "the stream ended")
-            self._pending = None
-            self._end_motion()
-            self._end_tamper()
-            self._latest = None
-            if self._recorder is not None:
-                self._recorder.stream_lost()
+            self._stream_gone()
             if time.monotonic() - started >= GOOD_RUN:
                 backoff = BACKOFF_INITIAL
             if error.code is StreamErrorCode.INVALID_AUTH:
@@ -218,13 +213,17 @@ class StreamWorker:
             )
             self._stop.wait(delay)
             backoff = min(backoff * 2, BACKOFF_MAX)
+        self._stream_gone()
+        self._set_state(StreamState.STOPPED)
+
+    def _stream_gone(self) -> None:
+        """Drop a finished connection's frames and end its motion and tamper states."""
         self._pending = None
         self._end_motion()
         self._end_tamper()
         self._latest = None
         if self._recorder is not None:
             self._recorder.stream_lost()
-        self._set_state(StreamState.STOPPED)
 
     def _collect(self) -> None:
         """Free closed containers: PyAV keeps each in a reference cycle (at most twice a minute)."""
