@@ -435,3 +435,21 @@ async def test_media_browser_honours_entity_permissions(
         )
         answer = await ws.receive_json()
         assert answer["success"] is (kind == "read_only"), kind
+
+
+async def test_camera_entity_services_follow_home_assistant(
+    hass: HomeAssistant, logins: dict[str, Login], cameras: dict[str, Any]
+) -> None:
+    """camera.disable_motion_detection is HA's entity service: read-only may not, admin may."""
+    read_only = Context(user_id=logins["read_only"].user.id)
+    with pytest.raises(Unauthorized):
+        await hass.services.async_call(
+            "camera", "disable_motion_detection", {"entity_id": PORCH}, True, read_only
+        )
+    assert hass.states.get(PORCH).attributes.get("motion_detection") is True
+    admin = Context(user_id=logins["admin"].user.id)
+    await hass.services.async_call(
+        "camera", "disable_motion_detection", {"entity_id": PORCH}, True, admin
+    )
+    await hass.async_block_till_done()
+    assert not hass.states.get(PORCH).attributes.get("motion_detection")
