@@ -420,7 +420,13 @@ async def test_media_browser_honours_entity_permissions(
     cameras: dict[str, Any],
 ) -> None:
     assert await async_setup_component(hass, "media_source", {})
+    domain = hass.data[DATA_DOMAIN]
+    clip_event = Event(
+        new_event_id(), cameras["porch"].entry_id, "motion", time.time(), clip="Porch/a.mp4"
+    )
+    await hass.async_add_executor_job(domain.store.add, clip_event)
     root = f"media-source://{DOMAIN}"
+    clip_id = f"{root}/{cameras['porch'].entry_id}/day/clip/{clip_event.id}"
     for kind, titles in (("read_only", ["Garden", "Porch"]), ("restricted", ["Garden"])):
         ws = await hass_ws_client(hass, logins[kind].token)
         await ws.send_json({"id": 1, "type": "media_source/browse_media", "media_content_id": root})
@@ -435,6 +441,28 @@ async def test_media_browser_honours_entity_permissions(
         )
         answer = await ws.receive_json()
         assert answer["success"] is (kind == "read_only"), kind
+        await ws.send_json(
+            {"id": 3, "type": "media_source/resolve_media", "media_content_id": clip_id}
+        )
+        answer = await ws.receive_json()
+        assert answer["success"] is (kind == "read_only"), kind
+        if kind == "read_only":
+            assert "authSig=" in answer["result"]["url"]
+
+
+async def test_a_call_from_an_unknown_user_is_refused(
+    hass: HomeAssistant, cameras: dict[str, Any]
+) -> None:
+    """A context naming a user that does not exist (deleted) reads nothing."""
+    with pytest.raises(Unauthorized):
+        await hass.services.async_call(
+            DOMAIN,
+            "list_events",
+            {},
+            blocking=True,
+            context=Context(user_id="no-such-user"),
+            return_response=True,
+        )
 
 
 async def test_camera_entity_services_follow_home_assistant(
