@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 import json
 from typing import TYPE_CHECKING, Any
@@ -108,14 +108,14 @@ def check_metadata(metadata: Any) -> dict[str, Any]:
 
 
 def check_paging(limit: Any, offset: Any) -> tuple[int, int]:
-    """Limit 1..1000, offset >= 0."""
+    """Limit >= 1, lowered to MAX_LIMIT (the answer's meta says so); offset >= 0."""
     try:
         limit, offset = int(limit), int(offset)
-    except (TypeError, ValueError) as err:
+    except (TypeError, ValueError, OverflowError) as err:
         raise validation_error("invalid_paging") from err
-    if not 1 <= limit <= MAX_LIMIT or offset < 0:
+    if limit < 1 or offset < 0:
         raise validation_error("invalid_paging")
-    return limit, offset
+    return min(limit, MAX_LIMIT), offset
 
 
 def event_times(
@@ -142,8 +142,14 @@ async def async_list_events(
     start_to: float | None,
     limit: int,
     offset: int,
+    cameras: Collection[str] | None = None,
 ) -> dict[str, Any]:
-    """Return a VXG-shaped page: meta (limit, offset, total_count, next, previous), objects."""
+    """Return a VXG-shaped page: meta (limit, offset, total_count, next, previous), objects.
+
+    `limit` is lowered to MAX_LIMIT, and meta's `max_limit` says the cap; `cameras`, if
+    given, keeps only those cameras' events (the ones the caller may read).
+    """
+    limit = min(limit, MAX_LIMIT)
     entry_id = camera_events(hass, camera).entry.entry_id if camera else None
     if start_from is not None and start_to is not None and start_to < start_from:
         raise validation_error("invalid_time_range")
@@ -156,12 +162,14 @@ async def async_list_events(
             start_to=start_to,
             limit=limit,
             offset=offset,
+            cameras=cameras,
         )
     )
     entities = camera_entity_ids(hass)
     return {
         "meta": {
             "limit": limit,
+            "max_limit": MAX_LIMIT,
             "offset": offset,
             "total_count": page.total,
             "next": offset + limit if offset + limit < page.total else None,

@@ -36,6 +36,8 @@ CONF_RETENTION_DAYS: Final = "retention_days"
 DEFAULT_RETENTION_DAYS: Final = 30
 STORAGE_DIR: Final = "cam_events"
 SNAPSHOT_URL: Final = "/api/cam_events/snapshots/{event_id}.jpg"
+# A requested event may lie at most this far ahead (seconds); later ones are refused.
+MAX_FUTURE_SECONDS: Final = 86_400
 
 # Handler profiles: a config entry is a camera or a delivery profile.
 CONF_KIND: Final = "kind"

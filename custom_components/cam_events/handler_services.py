@@ -16,6 +16,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.service import async_register_admin_service
 from homeassistant.helpers.template import Template
 from homeassistant.util import dt as dt_util
 import probatio as vol
@@ -287,7 +288,7 @@ HANDLERS = {
 
 
 def async_setup_handler_services(hass: HomeAssistant) -> None:
-    """Register the handler services."""
+    """Register the handler services: all send data out of the house, so admin services."""
     for handler, kind in HANDLERS.items():
 
         async def run(
@@ -298,14 +299,16 @@ def async_setup_handler_services(hass: HomeAssistant) -> None:
             except NamingError as err:
                 raise validation_error(err.key) from err
 
-        hass.services.async_register(
+        async_register_admin_service(
+            hass,
             DOMAIN,
             handler,
             run,
             schema=SCHEMA_EMAIL if kind == KIND_SMTP else _BASE,
             supports_response=SupportsResponse.OPTIONAL,
         )
-    hass.services.async_register(
+    async_register_admin_service(
+        hass,
         DOMAIN,
         "retry_failed",
         _retry,

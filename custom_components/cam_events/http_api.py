@@ -5,24 +5,30 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from http import HTTPStatus
+import math
 from pathlib import Path
 from typing import Any, Concatenate
 
 from aiohttp import web
-from homeassistant.components.http import KEY_HASS, HomeAssistantView
+from homeassistant.components.http import KEY_HASS, KEY_HASS_USER, HomeAssistantView
+from homeassistant.components.http.decorators import require_admin
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError, Unauthorized
+from homeassistant.helpers import entity_registry as er
 from multidict import MultiDict
 
 from .access import (
     async_list_events,
+    camera_entity_ids,
     camera_events,
     catalog_error,
     check_metadata,
     check_paging,
     event_times,
     to_timestamp,
+    validation_error,
 )
+from .authz import check_read
 from .data import DATA_DOMAIN
 from .events.catalog import CAPABILITY_NAMES, SETTING_NAMES, CatalogError
 from .events.snapshots import read_snapshot
@@ -31,26 +37,40 @@ from .hub import CameraEvents
 BASE = "/api/cam_events/cameras/{camera}"
 NOT_FOUND = {"unknown_camera", "unknown_type", "camera_not_loaded", "unknown_event"}
 
-type Handler[V] = Callable[Concatenate[V, web.Request, ...], Awaitable[web.Response]]
+type Handler[V] = Callable[Concatenate[V, web.Request, ...], Awaitable[web.StreamResponse]]
 
 
 def _error(err: ServiceValidationError) -> web.Response:
     key = err.translation_key or "invalid"
     status = HTTPStatus.NOT_FOUND if key in NOT_FOUND else HTTPStatus.BAD_REQUEST
-    return web.json_response({"code": key, "message": str(err)}, status=status)
+    headers = None
+    if key == "rate_limited":
+        status = HTTPStatus.TOO_MANY_REQUESTS
+        wait = float((err.translation_placeholders or {}).get("retry_after", 1))
+        headers = {"Retry-After": str(max(1, math.ceil(wait)))}
+    return web.json_response({"code": key, "message": str(err)}, status=status, headers=headers)
+
+
+def _forbidden(err: Unauthorized) -> web.Response:
+    """Answer a logged-in user without the right with 403 (401 stays for a bad token)."""
+    key = "not_allowed" if err.entity_id else "admin_only"
+    message = str(validation_error(key))
+    return web.json_response({"code": key, "message": message}, status=HTTPStatus.FORBIDDEN)
 
 
 def _api[V: HomeAssistantView](handler: Handler[V]) -> Handler[V]:
-    """Turn validation errors into 400/404 JSON answers."""
+    """Turn validation errors into 400/404/429 JSON answers and refusals into 403."""
 
     @wraps(handler)
-    async def run(view: V, request: web.Request, *args: Any, **kwargs: Any) -> web.Response:
+    async def run(view: V, request: web.Request, *args: Any, **kwargs: Any) -> web.StreamResponse:
         try:
             return await handler(view, request, *args, **kwargs)
         except CatalogError as err:
             return _error(catalog_error(err))
         except ServiceValidationError as err:
             return _error(err)
+        except Unauthorized as err:
+            return _forbidden(err)
 
     return run
 
@@ -78,7 +98,26 @@ def _type_name(body: dict[str, Any]) -> str:
 
 
 def _camera(request: web.Request, camera: str) -> CameraEvents:
-    return camera_events(request.app[KEY_HASS], camera)
+    """Find the camera; the user must be allowed to read its camera entity."""
+    events = camera_events(request.app[KEY_HASS], camera)
+    check_read(request[KEY_HASS_USER], events.camera_entity)
+    return events
+
+
+def _check_event_camera(request: web.Request, camera: str) -> None:
+    """Check that the user may read the camera (entry id) an event belongs to."""
+    hass = request.app[KEY_HASS]
+    entity_id = camera_entity_ids(hass).get(camera)
+    if entity_id is None:  # the camera is not running: its entity may still be registered
+        entity_id = next(
+            (
+                e.entity_id
+                for e in er.async_entries_for_config_entry(er.async_get(hass), camera)
+                if e.domain == "camera"
+            ),
+            None,
+        )
+    check_read(request[KEY_HASS_USER], entity_id)
 
 
 def _page_url(request: web.Request, offset: int | None) -> str | None:
@@ -105,6 +144,7 @@ class EventTypesView(HomeAssistantView):
         return self.json({"meta": {**meta, "next": None, "previous": None}, "objects": objects})
 
     @_api
+    @require_admin
     async def post(self, request: web.Request, camera: str) -> web.Response:
         """Add a custom type."""
         events = _camera(request, camera)
@@ -135,6 +175,7 @@ class EventTypeView(HomeAssistantView):
         return self.json(_camera(request, camera).catalog.get(name).as_dict())
 
     @_api
+    @require_admin
     async def put(self, request: web.Request, camera: str, name: str) -> web.Response:
         """Change settings."""
         events = _camera(request, camera)
@@ -147,6 +188,7 @@ class EventTypeView(HomeAssistantView):
         return self.json(event_type.as_dict())
 
     @_api
+    @require_admin
     async def delete(self, request: web.Request, camera: str, name: str) -> web.Response:
         """Remove a custom type."""
         await _camera(request, camera).async_remove_type(name)
@@ -181,6 +223,7 @@ class EventsView(HomeAssistantView):
         return self.json(page)
 
     @_api
+    @require_admin
     async def post(self, request: web.Request, camera: str) -> web.Response:
         """Create an event: {type, time?, end? | duration?, metadata?}."""
         events = _camera(request, camera)
@@ -202,6 +245,7 @@ class EventsView(HomeAssistantView):
             start=start,
             end=end,
             metadata=check_metadata(body.get("metadata", body.get("meta"))),
+            requested=True,
         )
         return self.json(event.as_dict(events.camera_entity), HTTPStatus.CREATED)
 
@@ -214,13 +258,14 @@ class TriggerView(HomeAssistantView):
     name = "api:cam_events:trigger"
 
     @_api
+    @require_admin
     async def post(self, request: web.Request, camera: str) -> web.Response:
         """Trigger."""
         events = _camera(request, camera)
         body = await _json_object(request)
         type_name = _type_name(body)
         event = await events.async_trigger(
-            type_name, check_metadata(body.get("metadata", body.get("meta")))
+            type_name, check_metadata(body.get("metadata", body.get("meta"))), requested=True
         )
         return self.json(event.as_dict(events.camera_entity), HTTPStatus.CREATED)
 
@@ -231,6 +276,7 @@ class SnapshotView(HomeAssistantView):
     url = "/api/cam_events/snapshots/{event_id}.jpg"
     name = "api:cam_events:snapshot"
 
+    @_api
     async def get(self, request: web.Request, event_id: str) -> web.Response:
         """Return the JPEG, 404 if the event or its snapshot is gone."""
         hass = request.app[KEY_HASS]
@@ -238,6 +284,7 @@ class SnapshotView(HomeAssistantView):
         event = await hass.async_add_executor_job(domain.store.get, event_id)
         jpeg = None
         if event is not None:
+            _check_event_camera(request, event.camera)
             jpeg = await hass.async_add_executor_job(
                 read_snapshot, domain.base_dir / "snapshots", event.camera, event.id
             )
@@ -254,6 +301,7 @@ class ClipView(HomeAssistantView):
     url = "/api/cam_events/clips/{event_id}.{ext}"
     name = "api:cam_events:clip"
 
+    @_api
     async def get(self, request: web.Request, event_id: str, ext: str) -> web.StreamResponse:
         """Return the file; 404 when the event has no clip (yet)."""
         hass = request.app[KEY_HASS]
@@ -261,6 +309,7 @@ class ClipView(HomeAssistantView):
         event = await hass.async_add_executor_job(domain.store.get, event_id)
         if event is None or not event.clip or ext not in ("mp4", "mkv", "mov", "jpg"):
             return web.Response(status=HTTPStatus.NOT_FOUND)
+        _check_event_camera(request, event.camera)
         path = clip_file(domain.recordings_dir, event.clip)
         if ext == "jpg":
             path = path.with_suffix(".jpg")

@@ -16,10 +16,11 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, EVENT_CAM_EVENTS, SNAPSHOT_URL
+from .const import DOMAIN, EVENT_CAM_EVENTS, MAX_FUTURE_SECONDS, SNAPSHOT_URL
 from .delivery.naming import DEFAULT_PRESET, PRESETS, render
 from .events.catalog import MOTION, NET, TAMPER, Catalog, CatalogError, EventType
 from .events.model import Event, new_event_id
+from .events.rate import TokenBucket
 from .events.snapshots import read_snapshot, write_snapshot
 from .video.clip import ClipError
 
@@ -71,6 +72,8 @@ class CameraEvents:
         # The frame of each recent event, kept from the moment it happened so a handler
         # never sends a later picture (bounded: the newest FRAMES_KEPT events).
         self._frames: OrderedDict[str, bytes] = OrderedDict()
+        # Events created or triggered on request (HTTP, services) pass this gate first.
+        self.rate = TokenBucket()
 
     # ---- catalogue -------------------------------------------------------------------
 
@@ -117,15 +120,20 @@ class CameraEvents:
         end: float | None = None,
         metadata: Mapping[str, Any] | None = None,
         hold: bool = False,
+        requested: bool = False,
     ) -> Event:
         """Create an event of a received type, take its snapshot, store and dispatch it.
 
-        `hold` keeps its clip open until the event ends (motion going on).
+        `hold` keeps its clip open until the event ends (motion going on). A `requested`
+        event (from the HTTP API or a service) may not lie more than a day ahead and passes
+        the camera's rate limit; a refusal raises CatalogError before anything is stored.
         """
         event_type = self.catalog.get(type_name)
         if not event_type.settings.receive:
             raise CatalogError("not_received", type=type_name)
         now = time.time()
+        if requested:
+            self._admit(start, now)
         start = now if start is None else start
         if end is None and not hold:
             end = start  # an instant event; only held events (motion...) stay open
@@ -151,13 +159,28 @@ class CameraEvents:
         return event
 
     async def async_trigger(
-        self, type_name: str, metadata: Mapping[str, Any] | None = None
+        self, type_name: str, metadata: Mapping[str, Any] | None = None, *, requested: bool = False
     ) -> Event:
         """Have the camera generate an event of a type that can be triggered."""
         event_type = self.catalog.get(type_name)
         if not event_type.caps.can_be_triggered:
             raise CatalogError("not_triggerable", type=type_name)
-        return await self.async_create(type_name, metadata={**(metadata or {}), "triggered": True})
+        return await self.async_create(
+            type_name, metadata={**(metadata or {}), "triggered": True}, requested=requested
+        )
+
+    def _admit(self, start: float | None, now: float) -> None:
+        """Refuse a requested event dated too far ahead, or over the camera's rate."""
+        if start is not None and start > now + MAX_FUTURE_SECONDS:
+            raise CatalogError("event_in_future")
+        if (wait := self.rate.take(time.monotonic())) is not None:
+            raise CatalogError(
+                "rate_limited",
+                camera=self.entry.title,
+                burst=str(self.rate.burst),
+                rate=f"{self.rate.rate:g}",
+                retry_after=f"{wait:.1f}",
+            )
 
     async def async_finish(self, event: Event, end: float | None = None) -> Event:
         """Close an open event (motion ended, stream restored)."""

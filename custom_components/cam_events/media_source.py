@@ -16,6 +16,8 @@ from homeassistant.components.media_source import (
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
+from .access import camera_entity_ids
+from .authz import current_user, may_read
 from .const import DOMAIN, KIND_CAMERA
 from .data import DATA_DOMAIN
 from .events.model import Event
@@ -50,7 +52,7 @@ class ClipMediaSource(MediaSource):
         event_id = (item.identifier or "").rsplit("/", 1)[-1]
         store = self.hass.data[DATA_DOMAIN].store
         event = await self.hass.async_add_executor_job(store.get, event_id)
-        if event is None or not event.clip:
+        if event is None or not event.clip or not self._may_read(event.camera):
             raise Unresolvable(f"No clip for {item.identifier}")
         return PlayMedia(self._sign(clip_url(event.id)), "video/mp4")
 
@@ -60,12 +62,21 @@ class ClipMediaSource(MediaSource):
         if not parts:
             return self._root()
         entry = self.hass.config_entries.async_get_entry(parts[0])
-        if entry is None or entry.domain != DOMAIN or kind_of(entry.data) != KIND_CAMERA:
+        if (
+            entry is None
+            or entry.domain != DOMAIN
+            or kind_of(entry.data) != KIND_CAMERA
+            or not self._may_read(entry.entry_id)
+        ):
             raise BrowseError(f"Unknown camera {parts[0]}")
         if len(parts) == 1:
             return await self._days(entry.entry_id, entry.title)
         page = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 0
         return await self._clips(entry.entry_id, entry.title, parts[1], page)
+
+    def _may_read(self, entry_id: str) -> bool:
+        """Whether the user browsing may read the camera's entity (HA's read permission)."""
+        return may_read(current_user(), camera_entity_ids(self.hass).get(entry_id))
 
     def _sign(self, url: str) -> str:
         return async_sign_path(self.hass, url, SIGNED_FOR)
@@ -74,7 +85,7 @@ class ClipMediaSource(MediaSource):
         cameras = [
             entry
             for entry in self.hass.config_entries.async_loaded_entries(DOMAIN)
-            if kind_of(entry.data) == KIND_CAMERA
+            if kind_of(entry.data) == KIND_CAMERA and self._may_read(entry.entry_id)
         ]
         return BrowseMediaSource(
             domain=DOMAIN,

@@ -8,10 +8,12 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.service import async_register_admin_service
 import probatio as vol
 
 from .access import (
     async_list_events,
+    camera_entity_ids,
     camera_events,
     catalog_error,
     check_metadata,
@@ -20,6 +22,7 @@ from .access import (
     to_timestamp,
     validation_error,
 )
+from .authz import async_context_user, check_read, readable
 from .const import DOMAIN
 from .events.catalog import CAPABILITY_NAMES, MANUAL, SETTING_NAMES, CatalogError
 
@@ -70,7 +73,8 @@ SCHEMA_LIST = vol.Schema(
         vol.Optional(TYPE): cv.string,
         vol.Optional("from"): cv.datetime,
         vol.Optional("to"): cv.datetime,
-        vol.Optional("limit", default=50): vol.All(vol.Coerce(int), vol.Range(min=1, max=1000)),
+        # Over 1000 is lowered to 1000; the answer's meta says so (max_limit).
+        vol.Optional("limit", default=50): vol.All(vol.Coerce(int), vol.Range(min=1)),
         vol.Optional("offset", default=0): vol.All(vol.Coerce(int), vol.Range(min=0)),
     }
 )
@@ -82,6 +86,7 @@ def _settings(data: dict[str, Any]) -> dict[str, Any]:
 
 async def _list_types(call: ServiceCall) -> ServiceResponse:
     events = camera_events(call.hass, call.data[CAMERA])
+    check_read(await async_context_user(call.hass, call.context), events.camera_entity)
     return {"event_types": [t.as_dict() for t in events.catalog]}
 
 
@@ -113,14 +118,20 @@ async def _create(call: ServiceCall) -> ServiceResponse:
         call.data.get("duration"),
     )
     event = await events.async_create(
-        call.data[TYPE], start=start, end=end, metadata=check_metadata(call.data.get("metadata"))
+        call.data[TYPE],
+        start=start,
+        end=end,
+        metadata=check_metadata(call.data.get("metadata")),
+        requested=True,
     )
     return event.as_dict(events.camera_entity)
 
 
 async def _trigger(call: ServiceCall) -> ServiceResponse:
     events = camera_events(call.hass, call.data[CAMERA])
-    event = await events.async_trigger(call.data[TYPE], check_metadata(call.data.get("metadata")))
+    event = await events.async_trigger(
+        call.data[TYPE], check_metadata(call.data.get("metadata")), requested=True
+    )
     return event.as_dict(events.camera_entity)
 
 
@@ -146,6 +157,12 @@ async def _record(call: ServiceCall) -> ServiceResponse:
 
 async def _list_events(call: ServiceCall) -> ServiceResponse:
     limit, offset = check_paging(call.data["limit"], call.data["offset"])
+    user = await async_context_user(call.hass, call.context)
+    cameras = None
+    if camera := call.data.get(CAMERA):
+        check_read(user, camera_events(call.hass, camera).camera_entity)
+    else:
+        cameras = readable(user, camera_entity_ids(call.hass).items())
     return await async_list_events(
         call.hass,
         camera=call.data.get(CAMERA),
@@ -154,6 +171,7 @@ async def _list_events(call: ServiceCall) -> ServiceResponse:
         start_to=to_timestamp(call.data.get("to"), "to"),
         limit=limit,
         offset=offset,
+        cameras=cameras,
     )
 
 
@@ -184,9 +202,32 @@ SERVICES: tuple[
 )
 
 
+# What changes the catalogue or makes events is for administrators (automations and scripts,
+# which call with no user, too); reading is for every user who may read the camera entity.
+ADMIN_SERVICES = frozenset(
+    {
+        "add_event_type",
+        "update_event_type",
+        "remove_event_type",
+        "create_event",
+        "trigger_event",
+        "record",
+    }
+)
+
+
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the services (once, for all cameras)."""
     for name, schema, handler, supports_response in SERVICES:
-        hass.services.async_register(
-            DOMAIN, name, _translated(handler), schema=schema, supports_response=supports_response
-        )
+        if name in ADMIN_SERVICES:
+            async_register_admin_service(
+                hass, DOMAIN, name, _translated(handler), schema, supports_response
+            )
+        else:
+            hass.services.async_register(
+                DOMAIN,
+                name,
+                _translated(handler),
+                schema=schema,
+                supports_response=supports_response,
+            )

@@ -1,4 +1,8 @@
-"""Websocket commands: the card's data channel (catalogue, paged history, live events)."""
+"""Websocket commands: the card's data channel (catalogue, paged history, live events).
+
+Every command reads, so every logged-in user may send it; a camera whose entity the user may
+not read answers `unauthorized`, and lists and live events leave such cameras out.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,14 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
 import probatio as vol
 
-from .access import async_list_events, camera_events, check_paging, to_timestamp
+from .access import (
+    async_list_events,
+    camera_entity_ids,
+    camera_events,
+    check_paging,
+    to_timestamp,
+)
+from .authz import check_read, may_read, readable
 from .data import DATA_DOMAIN
 from .events.catalog import CatalogError
 from .hub import EventChange
@@ -34,6 +45,7 @@ async def ws_event_types(
     except ServiceValidationError as err:
         _send_error(connection, msg["id"], err)
         return
+    check_read(connection.user, events.camera_entity)
     connection.send_result(msg["id"], {"event_types": [t.as_dict() for t in events.catalog]})
 
 
@@ -53,6 +65,16 @@ async def ws_events(
     hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
 ) -> None:
     """Return a page of events."""
+    cameras = None
+    if camera := msg.get("camera"):
+        try:
+            events = camera_events(hass, camera)
+        except ServiceValidationError as err:
+            _send_error(connection, msg["id"], err)
+            return
+        check_read(connection.user, events.camera_entity)
+    else:
+        cameras = readable(connection.user, camera_entity_ids(hass).items())
     try:
         limit, offset = check_paging(msg["limit"], msg["offset"])
         page = await async_list_events(
@@ -63,6 +85,7 @@ async def ws_events(
             start_to=to_timestamp(msg.get("to"), "to"),
             limit=limit,
             offset=offset,
+            cameras=cameras,
         )
     except ServiceValidationError as err:
         _send_error(connection, msg["id"], err)
@@ -82,18 +105,23 @@ def ws_subscribe(
 ) -> None:
     """Send every created or updated event (of one camera, or all) as it happens."""
     entry_id: str | None = None
+    user = connection.user
     if camera := msg.get("camera"):
         try:
-            entry_id = camera_events(hass, camera).entry.entry_id
+            events = camera_events(hass, camera)
         except ServiceValidationError as err:
             _send_error(connection, msg["id"], err)
             return
+        check_read(user, events.camera_entity)
+        entry_id = events.entry.entry_id
     subscribers = hass.data[DATA_DOMAIN].subscribers
 
     @callback
     def forward(change: EventChange) -> None:
         if entry_id is not None and change.event.camera != entry_id:
             return
+        if not may_read(user, change.camera_entity):
+            return  # permissions are checked per event: a policy change applies at once
         connection.send_message(
             websocket_api.event_message(
                 msg["id"],

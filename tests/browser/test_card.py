@@ -460,7 +460,7 @@ async def test_card_module_registered(
 
 
 FAKE_ORIGIN = "http://card.test"
-FAKE_HASS = """({events, unavailable}) => {
+FAKE_HASS = """({events, unavailable, admin}) => {
     const camera = "camera.yard";
     const state = (s) => ({entity_id: camera, state: s,
         attributes: {friendly_name: "Yard", access_token: "t0ken"}});
@@ -470,6 +470,7 @@ FAKE_HASS = """({events, unavailable}) => {
         states: {[camera]: state(unavailable ? "unavailable" : "idle")},
         entities: {[camera]: {entity_id: camera, platform: "cam_events", device_id: "d1"}},
         locale: {language: "en"},
+        user: {is_admin: admin},
         hassUrl: (path) => path,
         fetchWithAuth: (path) => fetch(path),
         callService: async (...args) => { calls.push(args); },
@@ -529,7 +530,7 @@ async def _fake_page(browser: Browser, **setup: Any) -> Page:
     await page.goto(f"{FAKE_ORIGIN}/")
     await page.add_script_tag(url=f"{FAKE_ORIGIN}/card.js", type="module")
     await page.wait_for_function("customElements.get('cam-events-card') !== undefined")
-    await page.evaluate(FAKE_HASS, {"events": [], "unavailable": False, **setup})
+    await page.evaluate(FAKE_HASS, {"events": [], "unavailable": False, "admin": True, **setup})
     return page
 
 
@@ -588,4 +589,20 @@ async def test_card_texts_without_home_assistant(browser: Browser) -> None:
     await expect(card.locator(".item")).to_have_count(1)
     await page.evaluate("window.makeAvailable()")
     await expect(card.locator(".live img")).to_have_count(1, timeout=10_000)
+    await page.close()
+
+
+@pytest.mark.enable_socket
+@pytest.mark.timeout(60)
+async def test_card_offers_no_trigger_to_a_non_admin(browser: Browser) -> None:
+    """A non-admin user (the trigger service refuses them) sees no trigger buttons."""
+    from playwright.async_api import expect
+
+    page = await _fake_page(browser, admin=False)
+    card = page.locator("cam-events-card")
+    await expect(card.locator(".list-msg")).to_have_text("No events yet")
+    await expect(card.locator(".triggers")).to_be_hidden()
+    await page.close()
+    page = await _fake_page(browser)
+    await expect(page.locator("cam-events-card .triggers button")).to_have_text(["manual"])
     await page.close()

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.cam_events.events.catalog import Catalog, CatalogError
+from custom_components.cam_events.events.catalog import (
+    MAX_CUSTOM_TYPES,
+    MIN_PERIOD,
+    Catalog,
+    CatalogError,
+)
 
 
 def test_builtin_types_and_capabilities() -> None:
@@ -110,3 +115,56 @@ def test_storage_round_trip() -> None:
     partial = Catalog.from_data({"types": [{"name": "x"}, {"name": "ok_1", "settings": {}}]})
     assert partial.names == ["motion", "net", "snapshot", "manual", "tamper", "ok_1"]
     assert Catalog.from_data(None).names == Catalog().names
+
+
+def test_custom_type_cap() -> None:
+    """At most 64 custom types; removing one makes room; built-ins do not count."""
+    catalog = Catalog()
+    for index in range(MAX_CUSTOM_TYPES):
+        catalog.add(f"type{index}")
+    assert MAX_CUSTOM_TYPES == 64
+    assert len(catalog) == 64 + 5
+    with pytest.raises(CatalogError) as err:
+        catalog.add("onemore")
+    assert err.value.key == "too_many_types"
+    assert err.value.placeholders == {"limit": "64"}
+    catalog.remove("type0")
+    catalog.add("onemore")
+
+
+def test_stored_catalogue_over_the_cap_loads_whole() -> None:
+    """A catalogue stored before the cap keeps every type; adding waits until under the cap."""
+    data = {"types": [{"name": f"old{i}", "caps": {}, "settings": {}} for i in range(100)]}
+    catalog = Catalog.from_data(data)
+    assert catalog.custom_count == 100
+    with pytest.raises(CatalogError) as err:
+        catalog.add("new")
+    assert err.value.key == "too_many_types"
+
+
+@pytest.mark.parametrize("period", [1, 5, 9])
+def test_period_under_the_minimum_is_refused(period: int) -> None:
+    catalog = Catalog()
+    with pytest.raises(CatalogError) as err:
+        catalog.update("snapshot", {"period": period})
+    assert err.value.key == "invalid_period"
+    with pytest.raises(CatalogError):
+        catalog.add("tick", caps={"is_periodic": True}, settings={"period": period})
+    assert catalog.update("snapshot", {"period": MIN_PERIOD}).settings.period == 10
+    assert catalog.update("snapshot", {"period": 0}).settings.period == 0
+
+
+def test_stored_short_period_loads_raised_to_the_minimum() -> None:
+    """Periods stored before the minimum existed still load, raised to it (not dropped)."""
+    data = {
+        "types": [
+            {"name": "snapshot", "builtin": True, "settings": {"period": 1}},
+            {"name": "tick", "caps": {"is_periodic": True}, "settings": {"period": 3}},
+            {"name": "slow", "caps": {"is_periodic": True}, "settings": {"period": 60}},
+        ]
+    }
+    catalog = Catalog.from_data(data)
+    assert catalog.get("snapshot").settings.period == MIN_PERIOD
+    assert catalog.get("tick").settings.period == MIN_PERIOD
+    assert catalog.get("slow").settings.period == 60
+    assert Catalog.from_data(catalog.as_data()).get("tick").settings.period == MIN_PERIOD

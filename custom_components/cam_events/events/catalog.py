@@ -14,6 +14,12 @@ from typing import Any
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{2,23}$")
 MAX_PERIOD = 86_400
+# A periodic type fires at most every MIN_PERIOD seconds (0 switches it off). A period under
+# it stored before the minimum existed still loads, raised to MIN_PERIOD.
+MIN_PERIOD = 10
+# Custom types a camera may have (built-ins do not count). Stored catalogues over the cap
+# still load whole; adding waits until the count is under the cap again.
+MAX_CUSTOM_TYPES = 64
 
 MOTION = "motion"
 NET = "net"
@@ -117,7 +123,7 @@ def _check_settings(caps: Capabilities, changes: Mapping[str, Any]) -> None:
                 raise CatalogError("invalid_period")
             if value and not caps.is_periodic:
                 raise CatalogError("not_periodic")
-            if not 0 <= value <= MAX_PERIOD:
+            if not (value == 0 or MIN_PERIOD <= value <= MAX_PERIOD):
                 raise CatalogError("invalid_period")
         elif not isinstance(value, bool):
             raise CatalogError("invalid_setting", setting=key)
@@ -159,17 +165,29 @@ class Catalog:
         except KeyError:
             raise CatalogError("unknown_type", type=name) from None
 
+    @property
+    def custom_count(self) -> int:
+        """Return the number of custom types."""
+        return sum(1 for t in self._types.values() if not t.builtin)
+
     def add(
         self,
         name: str,
         caps: Mapping[str, bool] | None = None,
         settings: Mapping[str, Any] | None = None,
+        *,
+        capped: bool = True,
     ) -> EventType:
-        """Add a custom type: 2-23 letters, digits, '_' or '-', unique on this camera."""
+        """Add a custom type: 2-23 letters, digits, '_' or '-', unique on this camera.
+
+        At most MAX_CUSTOM_TYPES custom types (`capped=False` only when restoring storage).
+        """
         if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
             raise CatalogError("invalid_type_name", type=str(name))
         if name.lower() in {existing.lower() for existing in self._types}:
             raise CatalogError("type_exists", type=name)
+        if capped and self.custom_count >= MAX_CUSTOM_TYPES:
+            raise CatalogError("too_many_types", limit=str(MAX_CUSTOM_TYPES))
         caps = dict(caps or {})
         unknown = set(caps) - CAPABILITY_NAMES
         if unknown:
@@ -220,16 +238,23 @@ class Catalog:
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any] | None) -> Catalog:
-        """Restore from storage; unknown keys are ignored and built-ins always exist."""
+        """Restore from storage; unknown keys are ignored and built-ins always exist.
+
+        A period stored under MIN_PERIOD (allowed before the minimum) is raised to it, and a
+        catalogue stored with more than MAX_CUSTOM_TYPES custom types keeps them all.
+        """
         catalog = cls()
         for item in (data or {}).get("types", []):
             name = item.get("name")
             settings = {k: v for k, v in (item.get("settings") or {}).items() if k in SETTING_NAMES}
+            period = settings.get("period")
+            if isinstance(period, int) and not isinstance(period, bool) and 0 < period < MIN_PERIOD:
+                settings["period"] = MIN_PERIOD
             try:
                 if name in _BUILTIN_NAMES:
                     catalog.update(name, settings)
                 else:
-                    catalog.add(name, item.get("caps"), settings)
+                    catalog.add(name, item.get("caps"), settings, capped=False)
             except CatalogError:
                 continue
         return catalog

@@ -14,7 +14,7 @@ Nothing here imports Home Assistant.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -128,17 +128,19 @@ class EventStore(SqliteStore):
         offset: int = 0,
         newest_first: bool = True,
         has_clip: bool = False,
+        cameras: Collection[str] | None = None,
     ) -> Page:
         """Return a page of the events matching every given filter, and their total.
 
         The time range is inclusive at both ends: ``start_from <= start <= start_to``. Events
         are ordered by ``(start, id)``, newest first unless ``newest_first`` is False.
+        ``cameras``, if given, keeps only the events of those cameras (a user's readable ones).
         """
         if not 1 <= limit <= MAX_LIMIT:
             raise ValueError(f"limit must be 1..{MAX_LIMIT}, not {limit}")
         if offset < 0:
             raise ValueError(f"offset must be >= 0, not {offset}")
-        where, params = _where(camera, type, start_from, start_to, has_clip)
+        where, params = _where(camera, type, start_from, start_to, has_clip, cameras)
         with self._lock:
             conn = self._db()
             total: int = conn.execute(f"SELECT COUNT(*) FROM events{where}", params).fetchone()[0]
@@ -230,10 +232,14 @@ def _where(
     start_from: float | None,
     start_to: float | None,
     has_clip: bool = False,
+    cameras: Collection[str] | None = None,
 ) -> tuple[str, list[Any]]:
     """Return a WHERE clause (empty, or starting with a space) and its parameters."""
     clauses: list[str] = ["clip IS NOT NULL"] if has_clip else []
     params: list[Any] = []
+    if cameras is not None:
+        clauses.append(f"camera IN ({', '.join('?' * len(cameras))})" if cameras else "0")
+        params.extend(cameras)
     for clause, value in (
         ("camera = ?", camera),
         ("type = ?", type_),

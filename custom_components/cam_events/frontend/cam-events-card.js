@@ -567,7 +567,9 @@ class CamEventsCard extends HTMLElement {
   _renderTriggers() {
     const triggerable = this._types.filter((t) => t.caps?.can_be_triggered);
     const row = this._q(".triggers");
-    row.hidden = !triggerable.length;
+    // Triggering is for administrators (the service refuses others): no buttons for them.
+    const admin = this._hass?.user?.is_admin !== false;
+    row.hidden = !triggerable.length || !admin;
     row.innerHTML = `<span class="label">Trigger</span>${triggerable
       .map((t) => `<button data-type="${esc(t.name)}" title="Trigger a ${esc(t.name)} event">
         ${esc(t.name)}</button>`)
