@@ -27,7 +27,7 @@ from tests.peers.vsftpd import (
     PASSWORD as VSFTPD_PASSWORD,
     USER as VSFTPD_USER,
     Vsftpd,
-    remove_user,
+    vsftpd_servers,
 )
 
 USER, PASSWORD = "cam", "pa55-Word!"
@@ -273,18 +273,8 @@ async def test_nothing_to_upload_does_not_connect(ftp_server: Callable[..., FtpS
 @pytest.fixture
 def vsftpd(socket_enabled: None, tmp_path: Path) -> Iterator[Callable[..., Vsftpd]]:
     """Start Debian's vsftpd (packaged configuration plus explicit FTPS); stop it by PID."""
-    servers: list[Vsftpd] = []
-
-    def start(**overrides: str) -> Vsftpd:
-        server = Vsftpd(tmp_path / f"vsftpd{len(servers)}", **overrides)
-        servers.append(server)
-        server.start()
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
-    remove_user()
+    with vsftpd_servers(tmp_path) as start:
+        yield start
 
 
 def _vsftpd_profile(server: Vsftpd, **changes: Any) -> ftp.FtpProfile:

@@ -13,6 +13,7 @@ a writable chroot) with one folder the user may write to: `upload`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 import contextlib
 import os
 from pathlib import Path
@@ -166,3 +167,22 @@ class Vsftpd:
     def cleanup(self) -> None:
         """Remove the served folder."""
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def vsftpd_servers(folder: Path) -> Iterator[Callable[..., Vsftpd]]:
+    """Start vsftpd servers on demand (settings as keyword overrides); stop each by PID."""
+    servers: list[Vsftpd] = []
+
+    def start(**overrides: str) -> Vsftpd:
+        server = Vsftpd(folder / f"vsftpd{len(servers)}", **overrides)
+        servers.append(server)
+        server.start()
+        return server
+
+    try:
+        yield start
+    finally:
+        for server in servers:
+            server.stop()
+        remove_user()
