@@ -58,6 +58,7 @@ from .flow_selectors import BOOL, PASSWORD, TEXT, URL, number, select
 from .profile_flow import (
     async_validate_profile,
     check_schedule,
+    insecure_login,
     profile_schema,
     schedule_schema,
 )
@@ -121,6 +122,9 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a camera."""
 
     VERSION = 1
+
+    _insecure: tuple[str, str, dict[str, Any], ConfigEntry | None] | None = None
+    """A tested profile that sends its password in clear: (kind, title, data, entry)."""
 
     @staticmethod
     @callback
@@ -194,6 +198,9 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
             )
             if not errors:
                 data.pop(CONF_NAME, None)
+                if insecure_login(kind, data):
+                    self._insecure = (kind, name, data, None)
+                    return await self.async_step_insecure_login()
                 return self.async_create_entry(title=name, data={CONF_KIND: kind, **data})
         return self.async_show_form(
             step_id=kind,
@@ -293,6 +300,9 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
                 hass=self.hass, kind=kind, user_input=user_input
             )
             if not errors:
+                if insecure_login(kind, data):
+                    self._insecure = (kind, entry.title, data, entry)
+                    return await self.async_step_insecure_login()
                 return self.async_update_reload_and_abort(entry, data={CONF_KIND: kind, **data})
         return self.async_show_form(
             step_id="reconfigure_profile",
@@ -300,6 +310,23 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
             description_placeholders=placeholders,
         )
+
+    async def async_step_insecure_login(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask before saving a profile that would send its password unencrypted."""
+        assert self._insecure is not None
+        kind, title, data, entry = self._insecure
+        if user_input is None:
+            return self.async_show_form(
+                step_id="insecure_login",
+                data_schema=vol.Schema({}),
+                description_placeholders={"name": title, "kind": kind},
+            )
+        self._insecure = None
+        if entry is not None:
+            return self.async_update_reload_and_abort(entry, data={CONF_KIND: kind, **data})
+        return self.async_create_entry(title=title, data={CONF_KIND: kind, **data})
 
     async def async_step_reconfigure_profile(
         self, user_input: dict[str, Any] | None = None

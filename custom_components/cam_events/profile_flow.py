@@ -48,7 +48,7 @@ from .const import (
     KIND_SMTP,
     KIND_UDP,
 )
-from .delivery import email
+from .delivery import email, ftp
 from .delivery.base import AuthenticationError, DeliveryError, PermanentDeliveryError
 from .delivery.naming import PRESETS, NamingError, validate_pattern
 from .delivery.schedule import ScheduleError
@@ -58,6 +58,7 @@ from .profiles import CONF_VERIFY_SSL, async_test_profile, recipients, time_filt
 _LOGGER = logging.getLogger(__name__)
 
 NAME_PATTERN = re.compile(r"^.{2,23}$")
+MAX_FTP_USERNAME = 255
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -163,9 +164,11 @@ def check_fields(hass: HomeAssistant, kind: str, data: dict[str, Any]) -> dict[s
             except ValueError:
                 errors[key] = "invalid_address"
     elif kind == KIND_FTP:
-        if not 1 <= len(str(data.get(CONF_USERNAME, ""))) <= 32:
+        # Any length the server takes; never a line break (it would end the FTP command).
+        username = str(data.get(CONF_USERNAME, ""))
+        if not 1 <= len(username) <= MAX_FTP_USERNAME or not username.isprintable():
             errors[CONF_USERNAME] = "invalid_username"
-        if not 4 <= len(str(data.get(CONF_PASSWORD, ""))) <= 16:
+        if not str(data.get(CONF_PASSWORD, "")).isprintable():
             errors[CONF_PASSWORD] = "invalid_password"
     if kind in (KIND_FTP, KIND_LOCAL):
         try:
@@ -201,6 +204,9 @@ async def async_validate_profile(
     except AuthenticationError as err:
         errors["base"] = "invalid_auth"
         placeholders["error"] = str(err)
+    except ftp.ProbeError as err:
+        errors["base"] = "upload_test_failed"
+        placeholders["error"] = str(err)
     except PermanentDeliveryError as err:
         errors["base"] = "refused"
         placeholders["error"] = str(err)
@@ -212,6 +218,15 @@ async def async_validate_profile(
         errors[_field_of(key)] = key
     _LOGGER.debug("Testing a %s profile: %s", kind, errors or "ok")
     return data, errors, placeholders
+
+
+def insecure_login(kind: str, data: Mapping[str, Any]) -> bool:
+    """Whether the profile would send its password unencrypted (HTTP Basic, SMTP without TLS)."""
+    if kind == KIND_HTTP:
+        return bool(data.get(CONF_PASSWORD) or data.get(CONF_USERNAME)) and not data.get(CONF_HTTPS)
+    if kind == KIND_SMTP:
+        return bool(data.get(CONF_AUTH)) and data.get(CONF_SECURITY) == email.Security.NONE
+    return False
 
 
 def _field_of(key: str) -> str:

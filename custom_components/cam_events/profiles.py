@@ -76,7 +76,7 @@ def ftp_profile(data: Mapping[str, Any]) -> ftp.FtpProfile:
         host=data[CONF_HOST],
         port=int(data[CONF_PORT]),
         username=data[CONF_USERNAME],
-        password=data[CONF_PASSWORD],
+        password=data.get(CONF_PASSWORD) or "",
         base_path=data.get(CONF_BASE_PATH) or "/",
         passive=bool(data.get(CONF_PASSIVE, True)),
         ftps=bool(data.get(CONF_FTPS, False)),
