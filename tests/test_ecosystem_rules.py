@@ -100,6 +100,14 @@ def test_every_translation_value_is_valid(language: str) -> None:
         assert all(name.isidentifier() for name in placeholders(value)), where
 
 
+def test_field_help_belongs_to_a_field() -> None:
+    """hassfest: every data_description key of a step is one of its data keys."""
+    for section in ("config", "options"):
+        for step_id, step in STRINGS[section]["step"].items():
+            extra = set(step.get("data_description", {})) - set(step.get("data", {}))
+            assert not extra, f"{section}.step.{step_id}: {extra}"
+
+
 def test_strings_json_and_english_are_identical() -> None:
     assert translation("en") == STRINGS
 

@@ -389,6 +389,14 @@ async def test_card_in_browser(home_assistant: HomeAssistantInstance, browser: B
     assert clip["width"] == 640, clip  # decoded pictures of the demo camera
     assert 2.5 <= clip["duration"] <= 6, clip  # pre-roll + 2 s + post-roll, at key frames
     timings["clip_played_to"] = playing
+    # A handler's result for the event shown comes in: the clip plays on, not from the start.
+    await video.evaluate("v => { v.dataset.marker = 'the same player'; }")
+    await ha.service(
+        "save_snapshot", {"camera": ha.camera, "profile": profile, "event_id": recorded["id"]}
+    )
+    await expect(detail.locator("table.handlers tr").nth(1)).to_contain_text("save_snapshot")
+    await expect(video).to_have_attribute("data-marker", "the same player")
+    assert await video.evaluate("v => !v.paused && v.currentTime") > playing
     await video.evaluate("v => { v.pause(); v.currentTime = 1.5; }")  # the same picture each run
     await _eventually(lambda: video.evaluate("v => v.seeking"), lambda s: not s, 5, "seeking")
     await _screenshot(card, "card-clip.png")
