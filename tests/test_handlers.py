@@ -18,6 +18,7 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
+import probatio as vol
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -112,6 +113,12 @@ def smtp_data(server: SmtpServer, password: str = PASSWORD) -> dict[str, Any]:
         "timeout": 5,
         "verify_ssl": False,
     }
+
+
+def form_defaults(result: Any) -> dict[str, Any]:
+    """Return the values a form is filled with."""
+    schema = result["data_schema"].schema
+    return {str(key): key.default() for key in schema if key.default is not vol.UNDEFINED}
 
 
 async def call(hass: HomeAssistant, service: str, **data: Any) -> Any:
@@ -335,7 +342,7 @@ async def test_upload_ftp_to_nested_folders(
     server = FtpServer(tmp_path / "ftp", user=USER, password="pw1234", ftps=True)
     server.start()
     try:
-        await add_profile(
+        profile = await add_profile(
             hass,
             "ftp",
             {
@@ -348,7 +355,7 @@ async def test_upload_ftp_to_nested_folders(
                 "passive": True,
                 "ftps": True,
                 "verify_ssl": False,
-                "pattern": "{camera}/{Y}{m}{d}/{H}{M}{S}_{event}",
+                "pattern": "camera_date_time",  # a preset's name, saved as its pattern
                 "timeout": 5,
             },
         )
@@ -358,6 +365,7 @@ async def test_upload_ftp_to_nested_folders(
         await wait_for(lambda: len(list(server.root.rglob("*.json"))) == 1, 10)
         jpegs = list(server.root.rglob("*.jpg"))
         assert len(jpegs) == 1
+        assert profile.data["pattern"] == "{camera}/{Y}{m}{d}/{H}{M}{S}_{event}"
         relative = jpegs[0].relative_to(server.root).parts
         assert relative[0] == "Porch"
         assert len(relative[1]) == 8  # YYYYMMDD
@@ -382,7 +390,7 @@ async def test_push_http_post_get_and_keepalive(
                 "name": "Hook",
                 **base,
                 "path": "/events",
-                "method": "POST",
+                "method": "post",
                 "keepalive": 30,
                 "timeout": 5,
             },
@@ -391,7 +399,7 @@ async def test_push_http_post_get_and_keepalive(
         await add_profile(
             hass,
             "http",
-            {"name": "Hook GET", **base, "path": "/get", "method": "GET", "timeout": 5},
+            {"name": "Hook GET", **base, "path": "/get", "method": "get", "timeout": 5},
             insecure=True,
         )
         tests_made = len(sink.requests)  # each flow sent one test heartbeat
@@ -429,6 +437,61 @@ async def test_push_http_post_get_and_keepalive(
         assert all(json.loads(r.part("event").data).get("heartbeat") for r in heartbeats)
     finally:
         await sink.stop()
+
+
+async def test_profiles_saved_before_lower_case_options_keep_working(
+    hass: HomeAssistant, camera: Any, socket_enabled: None
+) -> None:
+    """An HTTP profile stored with "POST" still posts the image; its form shows the new values."""
+    sink = HttpSink()
+    await sink.start()
+    try:
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title="Old hook",
+            unique_id="profile:old hook",
+            data={
+                "kind": "http",
+                "host": "127.0.0.1",
+                "port": sink.port,
+                "path": "/old",
+                "method": "POST",
+                "timeout": 5,
+            },
+        )
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        event = await trigger(hass)
+        await call(hass, "push_http", camera=CAMERA, profile="Old hook")
+        posted = await sink.wait_for(1)
+        assert posted.method == "POST"
+        assert json.loads(posted.part("event").data)["event"]["id"] == event["id"]
+        assert posted.part("image").data == await snapshot_bytes(hass, camera, event["id"])
+
+        result = await entry.start_reconfigure_flow(hass)
+        defaults = form_defaults(result)
+        assert defaults["method"] == "post"
+    finally:
+        await sink.stop()
+
+
+async def test_stored_preset_pattern_shows_as_its_name(hass: HomeAssistant) -> None:
+    """A local profile storing a preset's pattern is offered that preset by name when edited."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Disk",
+        unique_id="profile:disk",
+        data={
+            "kind": "local",
+            "folder": "cams",
+            "pattern": "{Y}-{m}-{d}/{H}-{M}-{S}_{camera}_{event}",
+        },
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    defaults = form_defaults(result)
+    assert defaults["pattern"] == "date_time"
 
 
 @pytest.mark.parametrize("mode", ["unicast", "multicast", "broadcast"])

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 import shutil
 import time
-from typing import Any
+from typing import Any, cast
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_CLOSE, EVENT_HOMEASSISTANT_STOP
@@ -34,7 +34,13 @@ from .const import (
     STORAGE_DIR,
     STREAM_TIMEOUT,
 )
-from .data import DATA_DOMAIN, CamEventsConfigEntry, DomainData, ProfileConfigEntry
+from .data import (
+    DATA_DOMAIN,
+    CamEventsAnyConfigEntry,
+    CamEventsConfigEntry,
+    DomainData,
+    ProfileConfigEntry,
+)
 from .delivery.outbox import Outbox, OutboxStore
 from .events.retention import delete_clips, over_cap
 from .events.snapshots import delete_snapshots
@@ -109,25 +115,26 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     return True
 
 
-async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+async def async_setup_entry(hass: HomeAssistant, entry: CamEventsAnyConfigEntry) -> bool:
     """Start a camera (stream worker, events, entities) or a handler profile."""
     if kind_of(entry.data) != KIND_CAMERA:
-        return await _async_setup_profile(hass, entry)
-    return await _async_setup_camera(hass, entry)
+        entry.runtime_data = ProfileRuntime(hass, entry)
+        return await _async_setup_profile(hass, cast("ProfileConfigEntry", entry))
+    # The stream must deliver a first frame before the entry is set up (NotReady otherwise).
+    entry.runtime_data = await _async_start_stream(hass, cast("CamEventsConfigEntry", entry))
+    return await _async_setup_camera(hass, cast("CamEventsConfigEntry", entry))
 
 
 async def _async_setup_profile(hass: HomeAssistant, entry: ProfileConfigEntry) -> bool:
     """Start a profile's outbox worker and its health sensors."""
-    profile = ProfileRuntime(hass, entry)
-    entry.runtime_data = profile
-    await profile.async_start()
+    await entry.runtime_data.async_start()
     await hass.config_entries.async_forward_entry_setups(entry, PROFILE_PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     return True
 
 
-async def _async_setup_camera(hass: HomeAssistant, entry: CamEventsConfigEntry) -> bool:
-    """Start a camera's stream worker, its events and its entities."""
+async def _async_start_stream(hass: HomeAssistant, entry: CamEventsConfigEntry) -> CameraRuntime:
+    """Start a camera's stream worker and wait for its first frame."""
     runtime = CameraRuntime(hass, entry, hass.data[DATA_DOMAIN].recordings_dir)
     runtime.async_start()
     state = await runtime.async_first_state(STREAM_TIMEOUT * 2 + 1)
@@ -146,7 +153,12 @@ async def _async_setup_camera(hass: HomeAssistant, entry: CamEventsConfigEntry) 
             translation_key="cannot_connect",
             translation_placeholders=placeholders,
         )
-    entry.runtime_data = runtime
+    return runtime
+
+
+async def _async_setup_camera(hass: HomeAssistant, entry: CamEventsConfigEntry) -> bool:
+    """Start a streaming camera's events and its entities."""
+    runtime = entry.runtime_data
 
     async def stop_worker(_event: Event) -> None:
         await runtime.async_stop()
@@ -178,7 +190,7 @@ async def _async_setup_camera(hass: HomeAssistant, entry: CamEventsConfigEntry) 
     return True
 
 
-async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+async def async_unload_entry(hass: HomeAssistant, entry: CamEventsAnyConfigEntry) -> bool:
     """Stop the worker thread (joined) or the profile's worker, and remove the entities."""
     platforms = PLATFORMS if kind_of(entry.data) == KIND_CAMERA else PROFILE_PLATFORMS
     unloaded = await hass.config_entries.async_unload_platforms(entry, platforms)
@@ -186,7 +198,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bo
     return unloaded
 
 
-async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+async def async_remove_entry(hass: HomeAssistant, entry: CamEventsAnyConfigEntry) -> None:
     """Forget a deleted camera's catalogue, history and snapshots, or a profile's jobs."""
     domain = hass.data[DATA_DOMAIN]
     if kind_of(entry.data) != KIND_CAMERA:

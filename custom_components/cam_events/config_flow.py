@@ -58,6 +58,7 @@ from .flow_selectors import BOOL, PASSWORD, TEXT, URL, number, select
 from .profile_flow import (
     async_validate_profile,
     check_schedule,
+    form_placeholders,
     insecure_login,
     profile_schema,
     schedule_schema,
@@ -188,7 +189,7 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
         self, kind: str, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
         errors: dict[str, str] = {}
-        placeholders = {"error": ""}
+        placeholders = form_placeholders()
         if user_input is not None:
             name = str(user_input.get(CONF_NAME, "")).strip()
             await self.async_set_unique_id(f"profile:{name.lower()}")
@@ -294,7 +295,7 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
         self, entry: ConfigEntry, kind: str, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
         errors: dict[str, str] = {}
-        placeholders = {"error": ""}
+        placeholders = form_placeholders()
         if user_input is not None:
             data, errors, placeholders = await async_validate_profile(
                 hass=self.hass, kind=kind, user_input=user_input

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 type CamEventsConfigEntry = ConfigEntry[CameraRuntime]
 type ProfileConfigEntry = ConfigEntry[ProfileRuntime]
+# What Home Assistant hands the entry-level hooks: a camera or a handler profile, told apart by
+# `kind_of(entry.data)`; each branch then works on its own alias above.
+type CamEventsAnyConfigEntry = ConfigEntry[CameraRuntime | ProfileRuntime]
 
 
 @dataclass(slots=True)

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Any, cast
 
 from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
 from .const import CONF_DETECT_URL, CONF_RECIPIENTS, CONF_SENDER, KIND_CAMERA
+from .data import CamEventsAnyConfigEntry
 from .handlers import ProfileRuntime
 from .profiles import kind_of
+from .runtime import CameraRuntime
 from .video.source import redact_url
 
 TO_REDACT = {CONF_PASSWORD, CONF_USERNAME, CONF_SENDER, CONF_RECIPIENTS}
 
 
 async def async_get_config_entry_diagnostics(
-    hass: HomeAssistant, entry: ConfigEntry[Any]
+    hass: HomeAssistant, entry: CamEventsAnyConfigEntry
 ) -> dict[str, Any]:
     """Return what support needs: settings, stream state, counters; never a credential."""
     data = async_redact_data(dict(entry.data), TO_REDACT)
@@ -27,7 +28,7 @@ async def async_get_config_entry_diagnostics(
         if data.get(key):
             data[key] = redact_url(data[key])
     if kind_of(entry.data) != KIND_CAMERA:
-        profile: ProfileRuntime = entry.runtime_data
+        profile = cast("ProfileRuntime", entry.runtime_data)
         return {
             "entry": {"title": entry.title, "data": data, "options": dict(entry.options)},
             "profile": {
@@ -40,7 +41,7 @@ async def async_get_config_entry_diagnostics(
                 "last_error": profile.last_error,
             },
         }
-    runtime = entry.runtime_data
+    runtime = cast("CameraRuntime", entry.runtime_data)
     recorder = runtime.recorder
     return {
         "recording": {

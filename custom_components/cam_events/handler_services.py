@@ -327,7 +327,7 @@ def async_setup_handler_services(hass: HomeAssistant) -> None:
             try:
                 return await _handle(call, handler, kind)
             except NamingError as err:
-                raise validation_error(err.key) from err
+                raise validation_error(err.key, **err.placeholders) from err
 
         async_register_admin_service(
             hass,

@@ -50,7 +50,15 @@ from .const import (
 )
 from .delivery import email, ftp
 from .delivery.base import AuthenticationError, DeliveryError, PermanentDeliveryError
-from .delivery.naming import PRESETS, NamingError, validate_pattern
+from .delivery.naming import (
+    DEFAULT_PRESET,
+    PLACEHOLDERS,
+    PRESETS,
+    NamingError,
+    as_choice,
+    from_choice,
+    validate_pattern,
+)
 from .delivery.schedule import ScheduleError
 from .flow_selectors import BOOL, PASSWORD, TEXT, number, select
 from .profiles import CONF_VERIFY_SSL, async_test_profile, recipients, time_filter
@@ -60,6 +68,11 @@ _LOGGER = logging.getLogger(__name__)
 NAME_PATTERN = re.compile(r"^.{2,23}$")
 MAX_FTP_USERNAME = 255
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def form_placeholders(error: str = "") -> dict[str, str]:
+    """Return what a profile form's texts fill in: the test's error and the pattern tokens."""
+    return {"error": error, **PLACEHOLDERS}
 
 
 def _field(
@@ -73,7 +86,12 @@ def _field(
 
 def profile_schema(kind: str, defaults: Mapping[str, Any], *, with_name: bool) -> vol.Schema:
     """Return the form of a profile kind, filled with `defaults`."""
-    d = defaults
+    d = dict(defaults)
+    # Option values are translation keys (lower case, no braces): show stored values that way.
+    if CONF_PATTERN in d:
+        d[CONF_PATTERN] = as_choice(str(d[CONF_PATTERN]))
+    if CONF_METHOD in d:
+        d[CONF_METHOD] = str(d[CONF_METHOD]).lower()
     fields: dict[Any, Any] = {}
     if with_name:
         fields[_field(d, CONF_NAME)] = TEXT
@@ -101,9 +119,7 @@ def profile_schema(kind: str, defaults: Mapping[str, Any], *, with_name: bool) -
             _field(d, CONF_PASSIVE, True): BOOL,
             _field(d, CONF_FTPS, False): BOOL,
             _field(d, CONF_VERIFY_SSL, True): BOOL,
-            _field(d, CONF_PATTERN, PRESETS["camera_date_time"]): select(
-                list(PRESETS.values()), "pattern", custom=True
-            ),
+            _field(d, CONF_PATTERN, DEFAULT_PRESET): select(list(PRESETS), "pattern", custom=True),
             _field(d, CONF_TIMEOUT, 15): number(1, 120, "s"),
         }
     elif kind == KIND_HTTP:
@@ -111,7 +127,7 @@ def profile_schema(kind: str, defaults: Mapping[str, Any], *, with_name: bool) -
             _field(d, CONF_HOST): TEXT,
             _field(d, CONF_PORT, 80): number(1, 65535),
             _field(d, CONF_PATH, "/"): TEXT,
-            _field(d, CONF_METHOD, "POST"): select(["POST", "GET"], "method"),
+            _field(d, CONF_METHOD, "post"): select(["post", "get"], "method"),
             _field(d, CONF_USERNAME, required=False): TEXT,
             _field(d, CONF_PASSWORD, required=False): PASSWORD,
             _field(d, CONF_HTTPS, False): BOOL,
@@ -132,9 +148,7 @@ def profile_schema(kind: str, defaults: Mapping[str, Any], *, with_name: bool) -
     elif kind == KIND_LOCAL:
         fields |= {
             _field(d, CONF_FOLDER, "cam_events"): TEXT,
-            _field(d, CONF_PATTERN, PRESETS["camera_date_time"]): select(
-                list(PRESETS.values()), "pattern", custom=True
-            ),
+            _field(d, CONF_PATTERN, DEFAULT_PRESET): select(list(PRESETS), "pattern", custom=True),
         }
     return vol.Schema(fields)
 
@@ -172,7 +186,7 @@ def check_fields(hass: HomeAssistant, kind: str, data: dict[str, Any]) -> dict[s
             errors[CONF_PASSWORD] = "invalid_password"
     if kind in (KIND_FTP, KIND_LOCAL):
         try:
-            data[CONF_PATTERN] = validate_pattern(str(data.get(CONF_PATTERN, "")))
+            data[CONF_PATTERN] = validate_pattern(from_choice(str(data.get(CONF_PATTERN, ""))))
         except NamingError as err:
             errors[CONF_PATTERN] = err.key
     if kind == KIND_LOCAL:
@@ -196,7 +210,7 @@ async def async_validate_profile(
     """Check fields, then connect; return (data, errors, description placeholders)."""
     data = _as_ints({k: v for k, v in user_input.items() if v not in (None, "")})
     errors = check_fields(hass, kind, data)
-    placeholders = {"error": ""}
+    placeholders = form_placeholders()
     if errors:
         return data, errors, placeholders
     try:

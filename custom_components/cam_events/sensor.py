@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import cast
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -13,14 +13,13 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN, KIND_CAMERA
-from .data import ProfileConfigEntry
+from .data import CamEventsAnyConfigEntry, CamEventsConfigEntry, ProfileConfigEntry
 from .entity import CamEventsEntity
 from .handlers import ProfileRuntime
 from .profiles import kind_of
@@ -118,14 +117,16 @@ PROFILE_SENSORS: tuple[ProfileSensorDescription, ...] = (
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: ConfigEntry[Any],
+    entry: CamEventsAnyConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a camera's diagnostic sensors, or a profile's health sensors."""
     if kind_of(entry.data) != KIND_CAMERA:
-        async_add_entities(ProfileSensor(entry, description) for description in PROFILE_SENSORS)
+        profile = cast("ProfileConfigEntry", entry)
+        async_add_entities(ProfileSensor(profile, description) for description in PROFILE_SENSORS)
         return
-    async_add_entities(CamEventsSensor(entry, description) for description in SENSORS)
+    camera = cast("CamEventsConfigEntry", entry)
+    async_add_entities(CamEventsSensor(camera, description) for description in SENSORS)
 
 
 class CamEventsSensor(CamEventsEntity, SensorEntity):
