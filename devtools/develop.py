@@ -609,6 +609,7 @@ class _Check:
         self.lines: list[str] = []
         self.passed = 0
         self.failed = 0
+        self.waiting = "the config dir"  # what a timeout interrupted
 
     def at(self) -> str:
         return f"{time.monotonic() - self.started:5.1f} s"
@@ -709,6 +710,7 @@ async def _motion_cycle(client: _Client, entity_id: str, report: _Check) -> None
             seen.append(state)
             if state == "on" and on_at is None:
                 on_at = report.at()
+                report.waiting = f"{entity_id} to turn off (it turned on at {on_at.strip()})"
                 print(f"        {on_at}  {entity_id} turned on", flush=True)
             elif state == "off" and on_at is not None:
                 report.ok(
@@ -727,6 +729,7 @@ async def _no_repairs(client: _Client, report: _Check) -> None:
 
 
 async def _check_running(base_url: str, clip: Path, report: _Check) -> None:
+    report.waiting = "Home Assistant to answer, onboarding and the demo camera"
     result = await onboard_and_add_demo(base_url, clip)
     if result["entry_state"] != "loaded" or not result["camera"] or not result["motion"]:
         raise DevelopError(f"the demo camera is not set up: {result}")
@@ -741,13 +744,16 @@ async def _check_running(base_url: str, clip: Path, report: _Check) -> None:
         # The demo clip's object moves from 20 s to 36 s of each loop: watch from now on.
         motion = asyncio.ensure_future(_motion_cycle(client, result["motion"], report))
         try:
+            report.waiting = "the frontend's page, the login and the dashboard"
             await _page_and_card(client, report)
             await _login_and_services(client, report)
             await _dashboard_shown(client, result["camera"], report)
+            report.waiting = f"{result['motion']} to turn on and off"
             await motion
         finally:
             motion.cancel()
             await asyncio.gather(motion, return_exceptions=True)
+        report.waiting = "the list of Repairs"
         await _no_repairs(client, report)
 
 
@@ -795,7 +801,7 @@ async def run_check(timeout: float = CHECK_TIMEOUT) -> int:
                 )
             await _until_exit(process, _check_running(base_url, config_dir / "demo.mp4", report))
     except TimeoutError:
-        report.fail(f"not done within {timeout:.0f} s")
+        report.fail(f"not done within {timeout:.0f} s: waiting for {report.waiting}")
     except (DevelopError, aiohttp.ClientError, OSError) as err:
         report.fail(str(err) or type(err).__name__)
     finally:
