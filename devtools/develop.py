@@ -77,9 +77,10 @@ SKIP_PIP_PACKAGES = "pymicro-vad,pyspeex-noise"
 US_CUSTOMARY_COUNTRIES = frozenset({"US", "LR", "MM"})
 
 # default_config is left out on purpose: on this kind of machine several of its parts fail
-# (assist_pipeline's packages do not build for Python 3.14, go2rtc has no binary, dhcp has no
-# libpcap) or want hardware (bluetooth, usb). Home Assistant always loads the frontend,
-# person, automation, backup and the other core parts; this adds what makes the UI useful.
+# (go2rtc has no binary, dhcp has no libpcap) or want hardware (bluetooth, usb). Home Assistant
+# always loads the frontend, person, automation, backup, the base entity platforms (Assist's
+# satellite among them: see SKIP_PIP_PACKAGES) and the other core parts; this adds what makes
+# the UI useful.
 # There is no `http:` block: Home Assistant 2026.10 imports one into .storage/http only as a
 # trial that it reverts (restarting on port 8123) unless confirmed in the UI within 5 minutes.
 # The port comes from SETUP_PORT on the first start instead, and `prepare` keeps the stored
