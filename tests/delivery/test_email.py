@@ -21,7 +21,8 @@ from custom_components.cam_events.delivery.base import (
 )
 from custom_components.cam_events.video.jpeg import encode_jpeg
 from devtools.clips import background
-from tests.peers.smtp import SmtpServer, free_port
+from tests.peers.net import free_port
+from tests.peers.smtp import SmtpServer
 
 pytestmark = [
     # aiosmtpd's own warnings, raised in its server thread.
