@@ -12,7 +12,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from tests.common import setup_camera, wait_for
+from tests.common import add_profile, setup_camera, smtp_data, wait_for
 from tests.peers.rtsp import RtspServer
 
 
@@ -47,7 +47,6 @@ async def test_profile_diagnostics_redact_everything_personal(
 ) -> None:
     """An e-mail profile's diagnostics carry its health, never its login or addresses."""
     from tests.peers.smtp import SmtpServer
-    from tests.test_handlers import add_profile, smtp_data
 
     smtp = SmtpServer(security="starttls", auth=("cam", "s3cret-pw"))
     smtp.start()

@@ -30,7 +30,15 @@ import custom_components.cam_events as integration
 from custom_components.cam_events.const import DOMAIN
 from custom_components.cam_events.data import DATA_DOMAIN
 from custom_components.cam_events.delivery.outbox import Job, new_job_id
-from tests.common import setup_camera, wait_for, wait_real
+from tests.common import (
+    PEER_PASSWORD as PASSWORD,
+    PEER_USER as USER,
+    add_profile,
+    setup_camera,
+    smtp_data,
+    wait_for,
+    wait_real,
+)
 from tests.peers.ftp import FtpServer
 from tests.peers.http_sink import HttpSink
 from tests.peers.smtp import SmtpServer
@@ -43,7 +51,6 @@ from tests.peers.vsftpd import (
 )
 
 CAMERA = "camera.porch"
-USER, PASSWORD = "cam", "s3cret-pw"
 
 
 @pytest.fixture(autouse=True)
@@ -65,54 +72,6 @@ def smtp(socket_enabled: None) -> Iterator[SmtpServer]:
     server.start()
     yield server
     server.stop()
-
-
-async def add_profile(
-    hass: HomeAssistant,
-    kind: str,
-    data: dict[str, Any],
-    options: dict[str, Any] | None = None,
-    *,
-    insecure: bool = False,
-) -> ConfigEntry:
-    """Add a profile through the config flow (its connection test included).
-
-    `insecure`: the profile sends its password in clear; the flow asks, the test confirms.
-    """
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": kind}
-    )
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], data)
-    if insecure:
-        assert result["type"] is FlowResultType.FORM, result
-        assert result["step_id"] == "insecure_login"
-        result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
-    assert result["type"] is FlowResultType.CREATE_ENTRY, result.get("errors")
-    await hass.async_block_till_done()
-    entry = result["result"]
-    if options is not None:
-        flow = await hass.config_entries.options.async_init(entry.entry_id)
-        result = await hass.config_entries.options.async_configure(flow["flow_id"], options)
-        assert result["type"] is FlowResultType.CREATE_ENTRY, result.get("errors")
-        await hass.async_block_till_done()
-    return entry
-
-
-def smtp_data(server: SmtpServer, password: str = PASSWORD) -> dict[str, Any]:
-    return {
-        "name": "Mail",
-        "host": "127.0.0.1",
-        "port": server.port,
-        "security": "starttls",
-        "auth": True,
-        "username": USER,
-        "password": password,
-        "sender": "camera@example.com",
-        "recipients": "owner@example.com, second@example.com",
-        "timeout": 5,
-        "verify_ssl": False,
-    }
 
 
 def form_defaults(result: Any) -> dict[str, Any]:
