@@ -6,11 +6,17 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 import shutil
 
+import av
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import CoreState, HomeAssistant
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 import custom_components.cam_events  # noqa: F401 - the test plugin ships its own package
 from custom_components.cam_events.video import stream_worker
-from devtools.clips import make_clip
+from custom_components.cam_events.video.jpeg import encode_jpeg
+from devtools.clips import background, make_clip
+from tests.common import setup_camera
 from tests.peers.mjpeg import MjpegServer
 from tests.peers.rtsp import RtspServer
 
@@ -81,3 +87,23 @@ async def mjpeg_server(socket_enabled: None) -> AsyncIterator[MjpegServer]:
     await server.start()
     yield server
     await server.stop()
+
+
+@pytest.fixture
+async def camera(
+    hass: HomeAssistant, still_clip_path: Path, socket_enabled: None
+) -> AsyncIterator[MockConfigEntry]:
+    """A camera "Porch" playing the still clip; unloaded afterwards unless a test stopped it."""
+    entry = await setup_camera(hass, str(still_clip_path))
+    yield entry
+    if entry.state is ConfigEntryState.LOADED and hass.state is CoreState.running:
+        await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.fixture(scope="session")
+def jpeg() -> bytes:
+    """A real, small JPEG snapshot."""
+    frame = av.VideoFrame.from_ndarray(background(64, 48), format="rgb24")
+    data = encode_jpeg(frame)
+    assert data[:2] == b"\xff\xd8"
+    return data

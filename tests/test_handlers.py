@@ -34,7 +34,6 @@ from tests.common import (
     PEER_PASSWORD as PASSWORD,
     PEER_USER as USER,
     add_profile,
-    setup_camera,
     smtp_data,
     wait_for,
     wait_real,
@@ -59,11 +58,6 @@ def quick_outbox(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(integration, "OUTBOX_BACKOFF_INITIAL", 0.2)
     monkeypatch.setattr(integration, "OUTBOX_BACKOFF_MAX", 0.4)
     monkeypatch.setattr(integration, "OUTBOX_MAX_ATTEMPTS", 4)
-
-
-@pytest.fixture
-async def camera(hass: HomeAssistant, still_clip_path: Path, socket_enabled: None) -> Any:
-    return await setup_camera(hass, str(still_clip_path))
 
 
 @pytest.fixture

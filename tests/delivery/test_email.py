@@ -9,7 +9,6 @@ import socket
 import time
 from typing import Any
 
-import av
 import pytest
 
 from custom_components.cam_events.delivery import email as smtp
@@ -19,8 +18,6 @@ from custom_components.cam_events.delivery.base import (
     DeliveryError,
     PermanentDeliveryError,
 )
-from custom_components.cam_events.video.jpeg import encode_jpeg
-from devtools.clips import background
 from tests.peers.net import free_port
 from tests.peers.smtp import SmtpServer
 
@@ -34,15 +31,6 @@ USER, PASSWORD = "cam", "pa55-Word!"
 SENDER = "cam-events@example.com"
 RECIPIENTS = ("alice@example.com", "bob@example.org")
 EVENT = {"camera": "porch", "type": "motion", "score": 0.92}
-
-
-@pytest.fixture(scope="module")
-def jpeg() -> bytes:
-    """A real, small JPEG snapshot."""
-    frame = av.VideoFrame.from_ndarray(background(64, 48), format="rgb24")
-    data = encode_jpeg(frame)
-    assert data[:2] == b"\xff\xd8"
-    return data
 
 
 @pytest.fixture

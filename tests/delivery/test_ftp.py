@@ -11,7 +11,6 @@ import socket
 import time
 from typing import Any
 
-import av
 import pytest
 
 from custom_components.cam_events.delivery import ftp
@@ -20,8 +19,6 @@ from custom_components.cam_events.delivery.base import (
     DeliveryError,
     PermanentDeliveryError,
 )
-from custom_components.cam_events.video.jpeg import encode_jpeg
-from devtools.clips import background
 from tests.peers.ftp import FtpServer
 from tests.peers.vsftpd import (
     PASSWORD as VSFTPD_PASSWORD,
@@ -32,15 +29,6 @@ from tests.peers.vsftpd import (
 
 USER, PASSWORD = "cam", "pa55-Word!"
 SNAPSHOT = "porch/20260307/090503_motion.jpg"
-
-
-@pytest.fixture(scope="module")
-def jpeg() -> bytes:
-    """A real, small JPEG snapshot."""
-    frame = av.VideoFrame.from_ndarray(background(64, 48), format="rgb24")
-    data = encode_jpeg(frame)
-    assert data[:2] == b"\xff\xd8"
-    return data
 
 
 @pytest.fixture
