@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 import shutil
+from typing import Any
 
 import av
 from homeassistant.config_entries import ConfigEntryState
@@ -16,9 +17,12 @@ import custom_components.cam_events  # noqa: F401 - the test plugin ships its ow
 from custom_components.cam_events.video import stream_worker
 from custom_components.cam_events.video.jpeg import encode_jpeg
 from devtools.clips import background, make_clip
-from tests.common import setup_camera
+from tests.common import PEER_PASSWORD, PEER_USER, setup_camera
+from tests.peers.ftp import FtpServer
 from tests.peers.mjpeg import MjpegServer
 from tests.peers.rtsp import RtspServer
+from tests.peers.smtp import SmtpServer
+from tests.peers.vsftpd import Vsftpd, vsftpd_servers
 
 
 @pytest.fixture(autouse=True)
@@ -107,3 +111,50 @@ def jpeg() -> bytes:
     data = encode_jpeg(frame)
     assert data[:2] == b"\xff\xd8"
     return data
+
+
+@pytest.fixture
+def smtp_server(socket_enabled: None) -> Iterator[Callable[..., SmtpServer]]:
+    """Start SMTP servers on demand; stop every one (and join its thread) afterwards."""
+    servers: list[SmtpServer] = []
+
+    def start(**options: Any) -> SmtpServer:
+        server = SmtpServer(**options)
+        servers.append(server)
+        server.start()
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server: Callable[..., SmtpServer]) -> SmtpServer:
+    """A STARTTLS server that wants `PEER_USER` / `PEER_PASSWORD` (the `smtp_data` login)."""
+    return smtp_server(security="starttls", auth=(PEER_USER, PEER_PASSWORD))
+
+
+@pytest.fixture
+def ftp_server(socket_enabled: None, tmp_path: Path) -> Iterator[Callable[..., FtpServer]]:
+    """Start FTP servers on demand (login `PEER_USER` / `PEER_PASSWORD` unless told); stop all."""
+    servers: list[FtpServer] = []
+
+    def start(*, user: str = PEER_USER, password: str = PEER_PASSWORD, **options: Any) -> FtpServer:
+        server = FtpServer(
+            tmp_path / f"home{len(servers)}", user=user, password=password, **options
+        )
+        servers.append(server)
+        server.start()
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def vsftpd(socket_enabled: None, tmp_path: Path) -> Iterator[Callable[..., Vsftpd]]:
+    """Start Debian's vsftpd (packaged configuration plus explicit FTPS); stop it by PID."""
+    with vsftpd_servers(tmp_path) as start:
+        yield start

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 import json
 import logging
@@ -46,7 +46,6 @@ from tests.peers.vsftpd import (
     PASSWORD as VSFTPD_PASSWORD,
     USER as VSFTPD_USER,
     Vsftpd,
-    vsftpd_servers,
 )
 
 CAMERA = "camera.porch"
@@ -58,14 +57,6 @@ def quick_outbox(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(integration, "OUTBOX_BACKOFF_INITIAL", 0.2)
     monkeypatch.setattr(integration, "OUTBOX_BACKOFF_MAX", 0.4)
     monkeypatch.setattr(integration, "OUTBOX_MAX_ATTEMPTS", 4)
-
-
-@pytest.fixture
-def smtp(socket_enabled: None) -> Iterator[SmtpServer]:
-    server = SmtpServer(security="starttls", auth=(USER, PASSWORD))
-    server.start()
-    yield server
-    server.stop()
 
 
 def form_defaults(result: Any) -> dict[str, Any]:
@@ -667,12 +658,6 @@ async def test_insecure_logins_are_confirmed(hass: HomeAssistant, socket_enabled
             await plain.async_stop()
     finally:
         await server.async_stop()
-
-
-@pytest.fixture
-def vsftpd(socket_enabled: None, tmp_path: Path) -> Iterator[Callable[..., Vsftpd]]:
-    with vsftpd_servers(tmp_path) as start:
-        yield start
 
 
 def vsftpd_data(server: Vsftpd) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 import dataclasses
 import json
 import socket
@@ -31,22 +31,6 @@ USER, PASSWORD = "cam", "pa55-Word!"
 SENDER = "cam-events@example.com"
 RECIPIENTS = ("alice@example.com", "bob@example.org")
 EVENT = {"camera": "porch", "type": "motion", "score": 0.92}
-
-
-@pytest.fixture
-def smtp_server(socket_enabled: None) -> Iterator[Callable[..., SmtpServer]]:
-    """Start SMTP servers on demand; stop every one (and join its thread) afterwards."""
-    servers: list[SmtpServer] = []
-
-    def start(**options: Any) -> SmtpServer:
-        server = SmtpServer(**options)
-        servers.append(server)
-        server.start()
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
 
 
 def _profile(server: SmtpServer, **changes: Any) -> smtp.SmtpProfile:
