@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 import time
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.config_entries import SOURCE_USER, ConfigEntry
-from homeassistant.const import CONF_URL
+from homeassistant.const import CONF_URL, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -17,6 +19,8 @@ from custom_components.cam_events.const import CONF_OFF_DELAY, DOMAIN
 from tests.peers.smtp import SmtpServer
 
 PEER_USER, PEER_PASSWORD = "cam", "s3cret-pw"
+SNAPSHOT_ENTRY_ID = "01JCAMEVENTSPORCH000000000"
+"""A fixed entry id: unique ids and device identifiers are built from it."""
 
 
 async def wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 0.02) -> float:
@@ -123,3 +127,13 @@ def smtp_data(server: SmtpServer, password: str = PEER_PASSWORD) -> dict[str, An
         "timeout": 5,
         "verify_ssl": False,
     }
+
+
+@contextmanager
+def only_platform(platform: Platform) -> Iterator[None]:
+    """Set entries up with one platform only, as `snapshot_platform` wants."""
+    with (
+        patch("custom_components.cam_events.PLATFORMS", (platform,)),
+        patch("custom_components.cam_events.PROFILE_PLATFORMS", (platform,)),
+    ):
+        yield

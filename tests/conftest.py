@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+import random
 import shutil
 from typing import Any
+from unittest.mock import PropertyMock, patch
 
 import av
+from homeassistant.components import camera as camera_component
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import CoreState, HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
 import custom_components.cam_events  # noqa: F401 - the test plugin ships its own package
 from custom_components.cam_events.video import stream_worker
@@ -158,3 +163,27 @@ def vsftpd(socket_enabled: None, tmp_path: Path) -> Iterator[Callable[..., Vsftp
     """Start Debian's vsftpd (packaged configuration plus explicit FTPS); stop it by PID."""
     with vsftpd_servers(tmp_path) as start:
         yield start
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots in Home Assistant's format (volatile ids and times shown as ANY) in snapshots/."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Iterator[None]:
+    """Register every entity enabled, also those a user has to switch on (for snapshots)."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
+
+
+@pytest.fixture
+def steady_entities(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep entity states still for a snapshot: no stats tick, camera tokens from a fixed seed."""
+    monkeypatch.setattr(stream_worker, "STATS_INTERVAL", 3600.0)
+    monkeypatch.setattr(camera_component, "_RND", random.Random(14))
