@@ -1,4 +1,4 @@
-"""Cameras as they are sold: RTSP over UDP only, lossy UDP, one client at a time."""
+"""Cameras as they are sold: RTSP over UDP only, lossy UDP, one client at a time, and down."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_NAME, CONF_URL, STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_track_state_change_event
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -19,6 +20,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.cam_events.const import CONF_OFF_DELAY, CONF_RTSP_TRANSPORT, DOMAIN
+from custom_components.cam_events.events.catalog import MANUAL
 from tests.common import setup_camera, state_of, wait_for
 from tests.peers.rtsp import RtspServer
 from tests.peers.rtsp_lossy import LossyRtspProxy
@@ -171,3 +173,39 @@ async def test_one_client_camera_loads_on_the_first_try(
         assert state_of(hass, STREAM_STATE) == "streaming"
         await wait_for(lambda: state_of(hass, MOTION) == STATE_OFF, 10)
         await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.mark.enable_socket
+async def test_record_while_the_camera_is_down_is_refused(
+    hass: HomeAssistant, rtsp_server: RtspServer
+) -> None:
+    """cam_events.record with the camera's server killed: a translated error, no event; back: ok."""
+    entry = await setup_camera(hass, rtsp_server.url)
+    await wait_for(lambda: state_of(hass, MOTION) == STATE_OFF, 10)
+    rtsp_server.kill()
+    await wait_for(lambda: state_of(hass, STREAM_STATE) == "reconnecting", 10)
+    assert entry.runtime_data.recorder is not None
+    assert not entry.runtime_data.recorder.ready  # the lost stream's codec parameters are gone
+    with pytest.raises(HomeAssistantError) as caught:
+        await hass.services.async_call(
+            DOMAIN, "record", {"camera": CAMERA, "duration": 5}, blocking=True, return_response=True
+        )
+    assert caught.value.translation_key == "not_streaming"
+    # Home Assistant drops the message's final full stop.
+    assert str(caught.value) == (
+        "Porch is not streaming, so no clip can be recorded now. Try again when the camera is back"
+    )
+    listed = await hass.services.async_call(
+        DOMAIN, "list_events", {"camera": CAMERA, "type": MANUAL}, blocking=True,
+        return_response=True,
+    )  # fmt: skip
+    assert listed["meta"]["total_count"] == 0
+
+    rtsp_server.start()
+    await wait_for(lambda: state_of(hass, STREAM_STATE) == "streaming", 15)
+    await wait_for(lambda: entry.runtime_data.recorder.ready, 5)
+    answer = await hass.services.async_call(
+        DOMAIN, "record", {"camera": CAMERA, "duration": 1}, blocking=True, return_response=True
+    )
+    assert answer["type"] == MANUAL
+    await hass.config_entries.async_unload(entry.entry_id)
