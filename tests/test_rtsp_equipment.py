@@ -21,6 +21,8 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.cam_events.const import CONF_OFF_DELAY, CONF_RTSP_TRANSPORT, DOMAIN
 from custom_components.cam_events.events.catalog import MANUAL
+from custom_components.cam_events.video.probe import probe
+from custom_components.cam_events.video.source import RtspTransport, StreamSource
 from tests.common import setup_camera, state_of, wait_for
 from tests.peers.rtsp import RtspServer
 from tests.peers.rtsp_lossy import LossyRtspProxy
@@ -56,6 +58,18 @@ def udp_camera(socket_enabled: None) -> Any:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.mark.enable_socket
+async def test_udp_only_camera_probed_back_to_back(udp_camera: RtspServer) -> None:
+    """Each test of the form works, however soon after the previous client left.
+
+    GStreamer's server (like many cameras) answers 503 while it tears down the session of a
+    client that has just gone; the opener asks once more instead of saying cannot_connect.
+    """
+    for _ in range(6):
+        result = await asyncio.to_thread(probe, StreamSource(udp_camera.url))
+        assert result.transport is RtspTransport.UDP
 
 
 @pytest.mark.enable_socket
