@@ -554,3 +554,16 @@ def test_no_layout_gives_the_plain_results() -> None:
         results = [detector.process(scene.frame(p)) for p in walk(60, 150, 8, 4)]
         assert all(r.motion and r.zones == () and r.touched == () for r in results[1:])
         assert detector.prepared is None
+
+
+def test_zone_counts_match_the_picture_on_an_odd_sized_grid() -> None:
+    """A zone over the whole picture counts what the camera counts, padding or not."""
+    scene = Scene(101, 157, seed=2)  # 101 x 157 cells at step 1: not whole 64-bit words
+    whole = _area("all", AreaKind.ZONE, _box(0, 0, 1, 1))
+    half = _area("half", AreaKind.ZONE, _box(0, 0, 0.5, 1))
+    detector = zoned(whole, half, settings=DetectorSettings(grid_height=101))
+    settle(detector, scene)
+    result = detector.process(scene.frame((60, 30, 30)))  # straddles x 0.5
+    everything, left = result.zones
+    assert everything.changed_ratio == pytest.approx(result.changed_ratio)
+    assert 0.0 < left.changed_ratio * 0.5 < result.changed_ratio

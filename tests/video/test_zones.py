@@ -169,7 +169,7 @@ def test_rasterisation_gives_the_same_share_at_two_grid_sizes(text: str) -> None
         assert share <= exact + 0.01
 
 
-def test_overlapping_zones_and_masks_label_each_cell_once() -> None:
+def test_overlapping_zones_and_masks_are_laid_out_like_the_changed_cells() -> None:
     layout = Layout(
         (
             _zone("left", "0,0 0.6,0 0.6,1 0,1"),
@@ -179,14 +179,17 @@ def test_overlapping_zones_and_masks_label_each_cell_once() -> None:
         )
     )
     prepared = _prepared(layout, 360, 640)
+    rows, cols = prepared.shape
     ids = [z.id for z in prepared.zones]
     assert ids == ["left", "right"]  # the disabled zone is not applied
-    labels, sets = prepared.labels, prepared.sets
-    assert labels.shape == (2, *prepared.shape)
-    per_zone = np.bincount(labels[0].ravel(), minlength=sets.shape[0]) @ sets
-    assert per_zone.tolist() == [z.cells for z in prepared.zones]
+    members = prepared.members
+    assert members is not None
+    # Each row's bytes are one zone's cells (row 0: every cell), doubled like above/below.
+    cells = members.reshape(3, -1).view(np.uint8).astype(np.int64).sum(axis=1)
+    assert cells.tolist() == [2 * rows * cols, *(2 * z.cells for z in prepared.zones)]
     # Masked cells belong to no zone.
-    assert not labels[0][prepared.masked].any()
+    both = members.reshape(3, -1).view(np.uint8)[:, : 2 * rows * cols].reshape(3, 2, rows, cols)
+    assert not both[1:, :, prepared.masked].any()
     left, right = prepared.zones
     assert left.cells == right.cells
     assert abs(left.cells / prepared.kept - 0.6) < 0.02

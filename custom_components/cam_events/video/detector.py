@@ -11,8 +11,9 @@ arithmetic and the number of calls, not the grid's size, sets the price (``bench
 measures it in the worker).
 
 Masks and zones (``zones.py``) are prepared once per layout and grid: a masked cell's bounds
-are pinned to 0 and 255, so it never counts and a mask costs nothing per frame; zones add one
-boolean index and one ``bincount`` on the frames where enough cells changed.
+are pinned to 0 and 255, so it never counts and a mask costs nothing per frame. With zones the
+count becomes three calls that count the whole grid and every zone at once (a word-wise AND
+of the changed cells with each zone's, two sums): two calls more per frame.
 
 Nothing here imports Home Assistant or PyAV.
 """
@@ -26,7 +27,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from .zones import Layout, PreparedLayout, prepare
+from .zones import CHUNK, Layout, PreparedLayout, prepare, words
 
 __all__ = ["DetectorSettings", "MotionDetector", "MotionResult", "ZoneResult", "grid_step"]
 
@@ -175,6 +176,7 @@ class MotionDetector:
         "_learn_every",
         "_lo",
         "_masks",
+        "_members",
         "_min_cells",
         "_motion_frames",
         "_offsets",
@@ -187,7 +189,12 @@ class MotionDetector:
         "_still",
         "_thr32",
         "_touched",
+        "_words",
+        "_zone_bytes",
+        "_zone_counts",
         "_zone_frames",
+        "_zone_sums",
+        "_zone_words",
     )
 
     def __init__(self, settings: DetectorSettings | None = None) -> None:
@@ -205,6 +212,12 @@ class MotionDetector:
         self._offsets = np.zeros((2, 1, 1), np.int32)
         self._masks = np.empty((2, 0, 0), np.bool_)
         self._above, self._below = self._masks[0], self._masks[1]
+        self._words = np.empty((0, 0), np.uint64)  # _masks' bytes, padded (see zones.words)
+        self._zone_words = np.empty((0, 0, 0), np.uint64)
+        self._zone_sums = np.empty((0, 0), np.uint64)
+        self._zone_bytes = np.empty((0, 0), np.uint8)
+        self._members: npt.NDArray[np.uint64] | None = None  # the prepared zones' words
+        self._zone_counts: list[int] = []
         self._calibration_frames = 0
         self._motion_frames = 0
         self._since_learn = 0
@@ -287,7 +300,18 @@ class MotionDetector:
         cur[...] = grid  # cheaper to call than np.copyto
         np.greater(cur, self._hi, self._above)
         np.greater(self._lo, cur, self._below)
-        changed = self._changed = int(np.count_nonzero(self._masks))
+        members = self._members
+        if members is None:
+            changed = self._changed = int(np.count_nonzero(self._masks))
+        else:
+            # Zones: the changed cells' bytes (0/1) ANDed word by word with every cell's (row 0)
+            # and each zone's, summed as words in chunks (each byte lane stays under 256),
+            # then the lanes summed: the changed cells of the grid and of each zone.
+            both, sums = self._zone_words, self._zone_sums
+            np.bitwise_and(self._words, members, both)
+            np.add.reduce(both, 2, None, sums)
+            counts = self._zone_counts = np.add.reduce(self._zone_bytes, 1, np.intp).tolist()
+            changed = self._changed = counts[0]
         calibrating = self._calibration_frames
         self._since_learn += 1
         if self._since_learn >= self._learn_every and not calibrating:
@@ -295,7 +319,7 @@ class MotionDetector:
         if not changed and not calibrating:
             self._motion_frames = 0
             if self._busy:
-                return self._zoned(False, 0.0, 0)
+                return self._zoned(False, 0.0, None)
             return self._still
         ratio = changed / self._kept
 
@@ -315,29 +339,23 @@ class MotionDetector:
         motion = self._motion_frames >= self._settings.min_frames
         if self._prepared is None:
             return MotionResult(motion, ratio, None, False, False)
-        return self._zoned(motion, ratio, changed)
+        return self._zoned(motion, ratio, self._zone_counts)
 
     def _halted(self, ratio: float, *, lighting: bool) -> MotionResult:
         """Report a lighting change or calibration frame: no motion anywhere, zones included."""
         if self._prepared is None:
             return MotionResult(False, ratio, None, lighting, True)
-        result = self._zoned(False, 0.0, 0)
+        result = self._zoned(False, 0.0, None)
         return replace(result, changed_ratio=ratio, lighting_change=lighting, calibrating=True)
 
-    def _zoned(self, motion: bool, ratio: float, changed: int) -> MotionResult:
+    def _zoned(self, motion: bool, ratio: float, counts: list[int] | None) -> MotionResult:
         """Add each zone's result to the frame's: one index and one bincount over the grid."""
         prepared = self._prepared
         if prepared is None:  # only the still path comes here without a layout
             self._active = self._busy = False
             return MotionResult(motion, ratio, None, False, False)
         zones = prepared.zones
-        labels = prepared.labels
-        if labels is not None and changed >= prepared.zone_floor:
-            counts = np.bincount(labels[self._masks], minlength=prepared.label_count)
-            sets = prepared.sets
-            values: list[int] = (counts @ sets if sets is not None else counts[1:]).tolist()
-        else:
-            values = [0] * len(zones)
+        values = counts[1:] if counts is not None else [0] * len(zones)
         frames = self._zone_frames
         debounce = self._settings.min_frames
         touched = self._touched if self._active else ()
@@ -446,6 +464,11 @@ class MotionDetector:
         self._prepared = prepared
         self._kept = max(1, prepared.kept) if prepared is not None else self._cells
         self._zone_frames = [0] * len(prepared.zones) if prepared is not None else []
+        self._members = prepared.members if prepared is not None else None
+        if prepared is not None and prepared.members is not None:
+            self._zone_words = np.empty_like(prepared.members)
+            self._zone_sums = np.empty(prepared.members.shape[:2], np.uint64)
+            self._zone_bytes = self._zone_sums.view(np.uint8)
         self._touched = ()
         self._active = self._busy = False
         self._still = (
@@ -471,7 +494,10 @@ class MotionDetector:
             self._bounds = np.empty((2, *size), np.uint8)
             self._hi, self._lo = self._bounds[0], self._bounds[1]
             self._scratch = np.empty((2, *size), np.int32)
-            self._masks = np.empty((2, *size), np.bool_)
+            # Padded with zeros to whole 64-bit words, which zones count in (see zones.py).
+            self._words = np.zeros((words(size) // CHUNK, CHUNK), np.uint64)
+            flat = self._words.reshape(-1).view(np.bool_)
+            self._masks = flat[: 2 * size[0] * size[1]].reshape(2, *size)
             self._above, self._below = self._masks[0], self._masks[1]
             self._bg = np.empty(size, np.int32)
             self._delta = np.empty(size, np.int32)

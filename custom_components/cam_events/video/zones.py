@@ -9,8 +9,10 @@ right, y down), so one layout fits every resolution and both a camera's streams.
 detector needs per frame, done once per layout change or grid change, never per frame:
 
 * the cells kept (not masked), used to pin the masked cells' bounds so they never count;
-* one label per cell naming the set of zones it belongs to, so that the changed cells of all
-  zones are counted with one boolean index and one ``bincount``;
+* every zone's cells as bytes (0/1) in 64-bit words, laid out like the detector's changed
+  cells, so that the whole grid and all zones are counted at once (zones may overlap): a
+  word-wise AND, a sum of the words in chunks of ``CHUNK`` (no byte of the sums can carry
+  into the next), and a sum of those sums' bytes;
 * per zone its cell count, minimum changed cells and membership (for its bounding box).
 
 Nothing here imports Home Assistant or PyAV.
@@ -29,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "CHUNK",
     "MAX_AREAS",
     "MAX_POINTS",
     "Area",
@@ -43,6 +46,7 @@ __all__ = [
     "parse_polygon",
     "prepare",
     "validate_polygon",
+    "words",
 ]
 
 MAX_POINTS: Final = 64
@@ -365,14 +369,10 @@ class PreparedLayout:
     kept: int
     """Cells not masked (the camera's motion and lighting ratios are shares of these)."""
     zones: tuple[PreparedZone, ...]
-    labels: npt.NDArray[np.uint8] | npt.NDArray[np.uint16] | None = field(repr=False)
-    """Per cell, doubled to (2, rows, cols) like the detector's above/below masks: 0 outside
-    every zone, else the index + 1 of the cell's set of zones (see ``sets``)."""
-    sets: npt.NDArray[np.int64] | None = field(repr=False)
-    """(labels, zones) membership of each label's set, or None when no zones overlap (then
-    label k is zone k - 1 alone)."""
-    label_count: int
-    """Number of labels, 0 included (rows of ``sets``)."""
+    members: npt.NDArray[np.uint64] | None = field(repr=False)
+    """(1 + zones, chunks, CHUNK): every cell (row 0), then each zone's cells, doubled to
+    (2, rows, cols) like the detector's above/below masks, one byte (0/1) per cell, padded
+    with zeros to whole chunks of 64-bit words (see :func:`words`); None without zones."""
     zone_floor: int
     """Fewest changed cells with which any zone can see motion."""
 
@@ -406,6 +406,16 @@ def rasterise(
         cross = (x1 - x0) * (py - y0) / (y1 - y0) + x0
         inside ^= spans & (px < cross)
     return inside
+
+
+CHUNK: Final = 255
+"""64-bit words summed at once: each byte of the sum stays under 256."""
+
+
+def words(shape: tuple[int, int]) -> int:
+    """64-bit words (whole chunks) holding the detector's (2, rows, cols) changed cells."""
+    byte_words = math.ceil(2 * shape[0] * shape[1] / 8)
+    return math.ceil(byte_words / CHUNK) * CHUNK
 
 
 def prepare(
@@ -443,27 +453,14 @@ def prepare(
         # A zone without cells (smaller than a cell, or masked over) never sees motion.
         need = max(1, need) if cells else 1 << 30
         zones.append(PreparedZone(area.id, area.name, cells, need, members))
-    labels: npt.NDArray[np.uint8] | npt.NDArray[np.uint16] | None = None
-    sets: npt.NDArray[np.int64] | None = None
-    flat = np.zeros(shape, np.int64)
+    packed_members: npt.NDArray[np.uint64] | None = None
     if zones:
-        stacked = np.stack([z.members for z in zones])  # (zones, rows, cols)
-        if int(stacked.sum(axis=0).max()) <= 1:
-            for index, zone in enumerate(zones, 1):
-                flat[zone.members] = index
-        else:
-            # Label each distinct set of zones a cell belongs to; 0 stays "no zone".
-            bits = np.zeros(shape, np.int64)
-            for index, zone in enumerate(zones):
-                bits |= zone.members.astype(np.int64) << index
-            keys, inverse = np.unique(bits, return_inverse=True)
-            if keys[0] != 0:  # every cell is in some zone: keep label 0 for "none" anyway
-                keys = np.concatenate([[0], keys])
-                inverse = inverse + 1
-            flat = inverse.reshape(shape)
-            sets = ((keys[:, None] >> np.arange(len(zones))) & 1).astype(np.int64)
-        dtype = np.uint8 if int(flat.max()) < 256 else np.uint16
-        labels = np.ascontiguousarray(np.broadcast_to(flat.astype(dtype), (2, *shape)))
+        cells_per_zone = 2 * shape[0] * shape[1]
+        rows = np.zeros((1 + len(zones), words(shape) * 8), np.uint8)
+        rows[0, :cells_per_zone] = 1
+        for index, zone in enumerate(zones, 1):
+            rows[index, :cells_per_zone] = np.broadcast_to(zone.members, (2, *shape)).ravel()
+        packed_members = rows.view(np.uint64).reshape(1 + len(zones), -1, CHUNK)
     floor = min((z.min_cells for z in zones), default=0)
     return PreparedLayout(
         layout=layout,
@@ -474,8 +471,6 @@ def prepare(
         masked=masked,
         kept=kept,
         zones=tuple(zones),
-        labels=labels,
-        sets=sets,
-        label_count=sets.shape[0] if sets is not None else len(zones) + 1,
+        members=packed_members,
         zone_floor=floor,
     )
