@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import av
 
+from .connect import open_source
 from .detector import DetectorSettings, MotionDetector, MotionResult, ZoneResult
 from .errors import StreamError, StreamErrorCode, classify
 from .luma import LumaReader
 from .ring import RingPacket, StreamTemplate
-from .source import SourceKind, StreamSource, redact_url
+from .source import RtspTransport, SourceKind, StreamSource, redact_url
 from .tamper import TamperDetector, TamperResult
 from .zones import Layout
 
@@ -140,6 +141,7 @@ class StreamWorker:
         self._pending: tuple[VideoFrame, float, float] | None = None  # frame, monotonic, wall
         self._seq = 0
         self._settings_changed = False
+        self._transport: RtspTransport | None = None
         self._layout: Layout | None = None
         self._on_zones = listener.on_zones if isinstance(listener, ZoneListener) else None
         self._zone_states: tuple[tuple[str, bool], ...] = ()
@@ -185,6 +187,11 @@ class StreamWorker:
         """Apply new settings; the worker picks them up at the next frame."""
         self._settings = settings
         self._settings_changed = True
+
+    @property
+    def transport(self) -> RtspTransport | None:
+        """The RTSP transport of the last connection that opened (kept for reconnects)."""
+        return self._transport
 
     @property
     def layout(self) -> Layout | None:
@@ -268,12 +275,11 @@ class StreamWorker:
     _last_collect = 0.0
 
     def _open(self) -> InputContainer:
-        return av.open(
-            self.source.open_url(),
-            mode="r",
-            options=self.source.av_options(),
-            timeout=(self.source.open_timeout, self.source.read_timeout),
-        )
+        container, transport = open_source(self.source, self._transport)
+        if transport is not self._transport:
+            _LOGGER.debug("Stream %s opened over RTSP/%s", self.name, transport)
+        self._transport = transport
+        return container
 
     def _stream_once(self) -> None:
         with self._open() as container:
