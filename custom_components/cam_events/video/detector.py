@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 import math
-from typing import Final
+from typing import Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -86,9 +86,8 @@ class DetectorSettings:
 type BBox = tuple[float, float, float, float]
 
 
-@dataclass(frozen=True, slots=True)
-class ZoneResult:
-    """What one frame showed in one enabled zone."""
+class ZoneResult(NamedTuple):
+    """What one frame showed in one enabled zone (a named tuple: made for every frame)."""
 
     id: str
     motion: bool

@@ -435,7 +435,7 @@ class StreamWorker:
         self._zone_states = states
         detector = self._detector
         zones = tuple(
-            replace(zone, bbox=detector.zone_bbox(zone.id))
+            zone._replace(bbox=detector.zone_bbox(zone.id))
             if zone.motion and not before.get(zone.id, False)
             else zone
             for zone in result.zones
