@@ -15,6 +15,7 @@ from homeassistant.exceptions import ServiceValidationError
 from multidict import MultiDict
 
 from .access import (
+    MAX_DURATION,
     async_list_events,
     camera_events,
     catalog_error,
@@ -22,6 +23,7 @@ from .access import (
     check_paging,
     event_times,
     to_timestamp,
+    validation_error,
 )
 from .data import DATA_DOMAIN
 from .events.catalog import CAPABILITY_NAMES, SETTING_NAMES, CatalogError
@@ -171,8 +173,8 @@ class EventsView(HomeAssistantView):
             hass,
             camera=camera,
             type_name=query.get("type"),
-            start_from=to_timestamp(_number_or_text(query.get("from")), "from"),
-            start_to=to_timestamp(_number_or_text(query.get("to")), "to"),
+            start_from=to_timestamp(_number_or_text(query.get("from")), "from", window=False),
+            start_to=to_timestamp(_number_or_text(query.get("to")), "to", window=False),
             limit=limit,
             offset=offset,
         )
@@ -191,9 +193,7 @@ class EventsView(HomeAssistantView):
         if duration is not None and (
             isinstance(duration, bool) or not isinstance(duration, int | float)
         ):
-            raise ServiceValidationError(
-                translation_domain="cam_events", translation_key="invalid_time_range"
-            )
+            raise validation_error("invalid_duration", limit=str(int(MAX_DURATION)))
         start, end = event_times(
             to_timestamp(body.get("time"), "time"), to_timestamp(body.get("end"), "end"), duration
         )

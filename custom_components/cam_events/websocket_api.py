@@ -59,8 +59,8 @@ async def ws_events(
             hass,
             camera=msg.get("camera"),
             type_name=msg.get("event_type"),
-            start_from=to_timestamp(msg.get("from"), "from"),
-            start_to=to_timestamp(msg.get("to"), "to"),
+            start_from=to_timestamp(msg.get("from"), "from", window=False),
+            start_to=to_timestamp(msg.get("to"), "to", window=False),
             limit=limit,
             offset=offset,
         )
