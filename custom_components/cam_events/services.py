@@ -49,9 +49,7 @@ SCHEMA_CREATE = SCHEMA_CAMERA.extend(
         vol.Required(TYPE): cv.string,
         vol.Optional("time"): cv.datetime,
         vol.Optional("end"): cv.datetime,
-        vol.Optional("duration"): vol.All(
-            vol.Coerce(float), vol.Range(min=0, max=MAX_DURATION)
-        ),
+        vol.Optional("duration"): vol.All(vol.Coerce(float), vol.Range(min=0, max=MAX_DURATION)),
         vol.Optional("metadata"): dict,
     }
 )
