@@ -7,10 +7,13 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from homeassistant.components.media_player import BrowseError
+from homeassistant.components.media_source import async_browse_media
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.json import json_bytes
+from homeassistant.setup import async_setup_component
 import probatio as vol
 import pytest
 from pytest_homeassistant_custom_component.typing import (
@@ -290,3 +293,28 @@ async def test_event_entity_attributes_stay_small_and_serialisable(
     assert len(shown) <= 16
     assert len(json.dumps(state.as_dict())) < 4096
     await _history_readable(hass, client)
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "2026-13-45", "nope"])
+async def test_media_browser_day_out_of_range_is_a_clear_error(
+    hass: HomeAssistant, camera: Any, day: str
+) -> None:
+    """9999-12-31 raised OverflowError (the frontend showed "Unknown error")."""
+    assert await async_setup_component(hass, "media_source", {})
+    with pytest.raises(BrowseError, match="Not a day"):
+        await async_browse_media(hass, f"media-source://{DOMAIN}/{camera.entry_id}/{day}")
+    with pytest.raises(BrowseError, match="No page"):
+        await async_browse_media(
+            hass, f"media-source://{DOMAIN}/{camera.entry_id}/2026-01-01/{10**20}"
+        )
+
+
+async def test_snapshots_are_cached_privately(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, camera: Any
+) -> None:
+    """A shared cache (a proxy) must never keep a camera's picture."""
+    client = await hass_client()
+    event = await (await client.post(TRIGGER, json={"type": "manual"})).json()
+    response = await client.get(event["snapshot"])
+    assert response.status == 200
+    assert response.headers["Cache-Control"] == "private, max-age=86400"

@@ -244,7 +244,9 @@ class SnapshotView(HomeAssistantView):
         if jpeg is None:
             return web.Response(status=HTTPStatus.NOT_FOUND)
         return web.Response(
-            body=jpeg, content_type="image/jpeg", headers={"Cache-Control": "max-age=86400"}
+            body=jpeg,
+            content_type="image/jpeg",
+            headers={"Cache-Control": "private, max-age=86400"},
         )
 
 
@@ -266,7 +268,7 @@ class ClipView(HomeAssistantView):
             path = path.with_suffix(".jpg")
         if not await hass.async_add_executor_job(path.is_file):
             return web.Response(status=HTTPStatus.NOT_FOUND)
-        return web.FileResponse(path, headers={"Cache-Control": "max-age=86400"})
+        return web.FileResponse(path, headers={"Cache-Control": "private, max-age=86400"})
 
 
 def clip_file(base: Path, relative: str) -> Path:
