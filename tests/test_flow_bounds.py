@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from homeassistant.config_entries import SOURCE_USER
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_NAME, CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -15,6 +15,7 @@ import pytest
 from custom_components.cam_events.const import DOMAIN
 from tests.common import setup_camera
 from tests.peers.smtp import SmtpServer
+from tests.video.test_frame_cap import write_jpeg
 
 
 async def _form(hass: HomeAssistant, step: str) -> str:
@@ -216,3 +217,19 @@ async def test_profile_reconfigure_never_sends_the_password_back(
         await hass.config_entries.async_unload(entry.entry_id)
     finally:
         server.stop()
+
+
+async def test_source_over_8k_is_refused_with_a_clear_error(
+    hass: HomeAssistant, tmp_path: Path
+) -> None:
+    """A 12000x12000 JPEG took 2.6 GB and 7.5 s a snapshot; now the form and setup say why."""
+    huge = await hass.async_add_executor_job(write_jpeg, tmp_path / "huge.jpg", 8000, 4400)
+    flow_id = await _form(hass, "camera")
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_NAME: "Porch", CONF_URL: str(huge)}
+    )
+    assert result["errors"] == {"base": "frame_too_large"}
+    entry = await setup_camera(hass, str(huge))
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert "larger than 8K" in str(entry.reason)
+    await hass.config_entries.async_unload(entry.entry_id)

@@ -88,6 +88,7 @@ _FORM_ERRORS = {
     StreamErrorCode.TIMEOUT: "timeout",
     StreamErrorCode.INVALID_URL: "invalid_url",
     StreamErrorCode.NO_VIDEO: "no_video",
+    StreamErrorCode.FRAME_TOO_LARGE: "frame_too_large",
 }
 
 
