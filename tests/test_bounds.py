@@ -318,3 +318,16 @@ async def test_snapshots_are_cached_privately(
     response = await client.get(event["snapshot"])
     assert response.status == 200
     assert response.headers["Cache-Control"] == "private, max-age=86400"
+
+
+async def test_websocket_list_with_a_bad_time_is_a_clear_error(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, camera: Any
+) -> None:
+    ws_client = await hass_ws_client(hass)
+    for value in ("2026-13-45T00:00:00", "2026-02-30", "nan", "yesterday"):
+        await ws_client.send_json_auto_id(
+            {"type": "cam_events/events", "camera": CAMERA, "from": value}
+        )
+        answer = await ws_client.receive_json()
+        assert answer["success"] is False
+        assert answer["error"]["code"] == "invalid_time"
