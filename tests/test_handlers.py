@@ -212,7 +212,7 @@ async def test_wrong_password_dead_letter_and_repair(
     handlers = await event_handlers(hass, response["event_id"])
     assert handlers[-1]["status"] == "dead"
     assert hass.states.get("sensor.porch_stream_state").state == "streaming"
-    assert camera.runtime_data.worker.running
+    assert camera.runtime_data.stream.worker.running
 
     smtp.auth = (USER, PASSWORD)
     assert await call(hass, "retry_failed", profile=entry.entry_id) == {"requeued": 1}

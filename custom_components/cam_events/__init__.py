@@ -34,7 +34,7 @@ from .const import (
     STORAGE_DIR,
     STREAM_TIMEOUT,
 )
-from .data import DATA_DOMAIN, CamEventsConfigEntry, DomainData, ProfileConfigEntry
+from .data import DATA_DOMAIN, CameraData, CamEventsConfigEntry, DomainData, ProfileConfigEntry
 from .delivery.outbox import Outbox, OutboxStore
 from .events.retention import delete_clips, over_cap
 from .events.snapshots import delete_snapshots
@@ -42,7 +42,7 @@ from .events.store import EventStore
 from .handler_services import async_setup_handler_services
 from .handlers import ProfileRuntime
 from .http_api import async_setup_http
-from .hub import CameraEvents
+from .hub import CameraEvents, async_remove_catalog
 from .profiles import kind_of
 from .runtime import CameraRuntime
 from .services import async_setup_services
@@ -146,22 +146,32 @@ async def _async_setup_camera(hass: HomeAssistant, entry: CamEventsConfigEntry) 
             translation_key="cannot_connect",
             translation_placeholders=placeholders,
         )
-    entry.runtime_data = runtime
-
-    async def stop_worker(_event: Event) -> None:
-        await runtime.async_stop()
-
-    # Home Assistant stops without unloading entries: join the thread all the same.
-    entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop_worker))
-    events = CameraEvents(hass, entry, runtime, hass.data[DATA_DOMAIN])
-    await events.async_load()
-    runtime.events = events
     device = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id,
         identifiers={(DOMAIN, entry.entry_id)},
         name=entry.title,
     )
-    events.device_id = device.id
+    events = CameraEvents(
+        hass,
+        entry,
+        hass.data[DATA_DOMAIN],
+        device_id=device.id,
+        snapshot=runtime.async_snapshot,
+        recorder=runtime.recorder,
+    )
+    try:
+        await events.async_load()
+    except BaseException:
+        await runtime.async_stop()
+        raise
+    events.async_follow(runtime)
+    data = entry.runtime_data = CameraData(stream=runtime, events=events)
+
+    async def stop_camera(_event: Event) -> None:
+        await data.async_stop()
+
+    # Home Assistant stops without unloading entries: join the thread all the same.
+    entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop_camera))
     entry.async_on_unload(events.async_shutdown)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
@@ -192,7 +202,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> No
     if kind_of(entry.data) != KIND_CAMERA:
         await hass.async_add_executor_job(domain.outbox_store.delete_profile, entry.entry_id)
         return
-    await CameraEvents(hass, entry, None, domain).async_remove_storage()  # type: ignore[arg-type]
+    await async_remove_catalog(hass, entry.entry_id)
     removed = await hass.async_add_executor_job(domain.store.delete_camera, entry.entry_id)
     await hass.async_add_executor_job(delete_clips, domain.recordings_dir, removed)
     await hass.async_add_executor_job(
@@ -216,7 +226,7 @@ async def _async_purge(hass: HomeAssistant, entry: CamEventsConfigEntry) -> None
         _LOGGER.debug("Removed %d events of %s older than %s days", len(removed), entry.title, days)
     # Then the size cap: the oldest clips go first, never the one being written.
     cap = int(float(entry.options.get(CONF_STORAGE_MB, DEFAULT_STORAGE_MB)) * 1_000_000)
-    recorder = entry.runtime_data.recorder
+    recorder = entry.runtime_data.stream.recorder
     in_use = recorder.active.path if recorder is not None and recorder.active else None
     clips = await hass.async_add_executor_job(domain.store.clips, entry.entry_id)
     trimmed = await hass.async_add_executor_job(over_cap, domain.recordings_dir, clips, cap, in_use)

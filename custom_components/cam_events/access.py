@@ -58,7 +58,7 @@ def camera_events(hass: HomeAssistant, camera: str) -> CameraEvents:
     entry = _entry_for(hass, camera)
     if entry is None:
         raise validation_error("unknown_camera", camera=camera)
-    if entry.state is not ConfigEntryState.LOADED or entry.runtime_data.events is None:
+    if entry.state is not ConfigEntryState.LOADED:
         raise validation_error("camera_not_loaded", camera=camera)
     return entry.runtime_data.events
 
@@ -67,10 +67,8 @@ def camera_entity_ids(hass: HomeAssistant) -> dict[str, str | None]:
     """Map each loaded camera's entry id to its camera entity id."""
     result: dict[str, str | None] = {}
     for entry in hass.config_entries.async_loaded_entries(DOMAIN):
-        if kind_of(entry.data) != KIND_CAMERA:
-            continue
-        events = entry.runtime_data.events
-        result[entry.entry_id] = events.camera_entity if events else None
+        if kind_of(entry.data) == KIND_CAMERA:
+            result[entry.entry_id] = entry.runtime_data.events.camera_entity
     return result
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import callback
 from homeassistant.util.hass_dict import HassKey
 
 if TYPE_CHECKING:
@@ -16,10 +17,29 @@ if TYPE_CHECKING:
     from .delivery.outbox import Outbox, OutboxStore
     from .events.store import EventStore
     from .handlers import ProfileRuntime
-    from .hub import EventChange
+    from .hub import CameraEvents, EventChange
     from .runtime import CameraRuntime
 
-type CamEventsConfigEntry = ConfigEntry[CameraRuntime]
+
+@dataclass(frozen=True, slots=True)
+class CameraData:
+    """A camera's runtime, assigned complete once its stream runs: the stream and its events."""
+
+    stream: CameraRuntime
+    events: CameraEvents
+
+    async def async_stop(self) -> None:
+        """Close the open events and stop listening, then stop (and join) the stream."""
+        await self.events.async_stop()
+        await self.stream.async_stop()
+
+    @callback
+    def async_apply_options(self) -> None:
+        """Apply changed options to the stream (it restarts only if it must)."""
+        self.stream.async_apply_options()
+
+
+type CamEventsConfigEntry = ConfigEntry[CameraData]
 type ProfileConfigEntry = ConfigEntry[ProfileRuntime]
 
 

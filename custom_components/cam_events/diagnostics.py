@@ -40,7 +40,7 @@ async def async_get_config_entry_diagnostics(
                 "last_error": profile.last_error,
             },
         }
-    runtime = entry.runtime_data
+    runtime = entry.runtime_data.stream
     recorder = runtime.recorder
     return {
         "recording": {

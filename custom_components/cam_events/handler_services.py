@@ -119,7 +119,7 @@ async def _frames(
     frames = [first]
     for _ in range(count - 1):
         await asyncio.sleep(interval)
-        if (jpeg := await camera.runtime.async_snapshot()) is not None:
+        if (jpeg := await camera.async_snapshot()) is not None:
             frames.append(jpeg)
     return frames
 

@@ -137,7 +137,7 @@ async def _trigger(call: ServiceCall) -> ServiceResponse:
 
 async def _record(call: ServiceCall) -> ServiceResponse:
     events = camera_events(call.hass, call.data[CAMERA])
-    if events.runtime.recorder is None:
+    if events.recorder is None:
         raise validation_error("recording_off", camera=events.entry.title)
     duration = float(call.data["duration"])
     event = await events.async_create(
