@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 import logging
 from pathlib import Path
 import shutil
 import time
-from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import EVENT_HOMEASSISTANT_CLOSE, EVENT_HOMEASSISTANT_STOP
+from homeassistant.const import EVENT_HOMEASSISTANT_CLOSE, EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, device_registry as dr
@@ -25,7 +25,6 @@ from .const import (
     DEFAULT_RETENTION_DAYS,
     DEFAULT_STORAGE_MB,
     DOMAIN,
-    KIND_CAMERA,
     OUTBOX_BACKOFF_INITIAL,
     OUTBOX_BACKOFF_MAX,
     OUTBOX_MAX_ATTEMPTS,
@@ -34,7 +33,15 @@ from .const import (
     STORAGE_DIR,
     STREAM_TIMEOUT,
 )
-from .data import DATA_DOMAIN, CameraData, CamEventsConfigEntry, DomainData, ProfileConfigEntry
+from .data import (
+    DATA_DOMAIN,
+    AnyConfigEntry,
+    CameraData,
+    CamEventsConfigEntry,
+    DomainData,
+    ProfileConfigEntry,
+    is_camera,
+)
 from .delivery.outbox import Outbox, OutboxStore
 from .events.retention import delete_clips, over_cap
 from .events.snapshots import delete_snapshots
@@ -43,7 +50,6 @@ from .handler_services import async_setup_handler_services
 from .handlers import ProfileRuntime
 from .http_api import async_setup_http
 from .hub import CameraEvents, async_remove_catalog
-from .profiles import kind_of
 from .runtime import CameraRuntime
 from .services import async_setup_services
 from .video.stream_worker import StreamState
@@ -109,11 +115,20 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     return True
 
 
-async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+@dataclass(frozen=True, slots=True)
+class EntryKind[E: AnyConfigEntry]:
+    """What one kind of entry does when it is set up and when it is deleted."""
+
+    platforms: tuple[Platform, ...]
+    setup: Callable[[HomeAssistant, E], Awaitable[bool]]
+    remove: Callable[[HomeAssistant, E], Awaitable[None]]
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: AnyConfigEntry) -> bool:
     """Start a camera (stream worker, events, entities) or a handler profile."""
-    if kind_of(entry.data) != KIND_CAMERA:
-        return await _async_setup_profile(hass, entry)
-    return await _async_setup_camera(hass, entry)
+    if is_camera(entry):
+        return await CAMERA.setup(hass, entry)
+    return await PROFILE.setup(hass, entry)
 
 
 async def _async_setup_profile(hass: HomeAssistant, entry: ProfileConfigEntry) -> bool:
@@ -188,20 +203,31 @@ async def _async_setup_camera(hass: HomeAssistant, entry: CamEventsConfigEntry) 
     return True
 
 
-async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+async def async_unload_entry(hass: HomeAssistant, entry: AnyConfigEntry) -> bool:
     """Stop the worker thread (joined) or the profile's worker, and remove the entities."""
-    platforms = PLATFORMS if kind_of(entry.data) == KIND_CAMERA else PROFILE_PLATFORMS
+    platforms = CAMERA.platforms if is_camera(entry) else PROFILE.platforms
     unloaded = await hass.config_entries.async_unload_platforms(entry, platforms)
     await entry.runtime_data.async_stop()
     return unloaded
 
 
-async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+async def async_remove_entry(hass: HomeAssistant, entry: AnyConfigEntry) -> None:
     """Forget a deleted camera's catalogue, history and snapshots, or a profile's jobs."""
+    if is_camera(entry):
+        await CAMERA.remove(hass, entry)
+    else:
+        await PROFILE.remove(hass, entry)
+
+
+async def _async_remove_profile(hass: HomeAssistant, entry: ProfileConfigEntry) -> None:
+    """Drop a deleted profile's queued and dead jobs."""
     domain = hass.data[DATA_DOMAIN]
-    if kind_of(entry.data) != KIND_CAMERA:
-        await hass.async_add_executor_job(domain.outbox_store.delete_profile, entry.entry_id)
-        return
+    await hass.async_add_executor_job(domain.outbox_store.delete_profile, entry.entry_id)
+
+
+async def _async_remove_camera(hass: HomeAssistant, entry: CamEventsConfigEntry) -> None:
+    """Forget a deleted camera's catalogue, events, clips and snapshots (nothing runs)."""
+    domain = hass.data[DATA_DOMAIN]
     await async_remove_catalog(hass, entry.entry_id)
     removed = await hass.async_add_executor_job(domain.store.delete_camera, entry.entry_id)
     await hass.async_add_executor_job(delete_clips, domain.recordings_dir, removed)
@@ -238,6 +264,12 @@ async def _async_purge(hass: HomeAssistant, entry: CamEventsConfigEntry) -> None
         _LOGGER.debug("Removed %d clips of %s over its size cap", len(trimmed), entry.title)
 
 
-async def _async_options_updated(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+async def _async_options_updated(hass: HomeAssistant, entry: AnyConfigEntry) -> None:
     """Apply options live: the stream (or the profile's worker) keeps running."""
     entry.runtime_data.async_apply_options()
+
+
+CAMERA = EntryKind[CamEventsConfigEntry](PLATFORMS, _async_setup_camera, _async_remove_camera)
+PROFILE = EntryKind[ProfileConfigEntry](
+    PROFILE_PLATFORMS, _async_setup_profile, _async_remove_profile
+)

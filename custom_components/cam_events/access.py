@@ -13,10 +13,9 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, KIND_CAMERA
-from .data import DATA_DOMAIN
+from .const import DOMAIN
+from .data import DATA_DOMAIN, camera_entries, is_camera
 from .events.catalog import CatalogError
-from .profiles import kind_of
 
 if TYPE_CHECKING:
     from .data import CamEventsConfigEntry
@@ -48,7 +47,7 @@ def _entry_for(hass: HomeAssistant, camera: str) -> CamEventsConfigEntry | None:
             return None
         entry_id = entity.config_entry_id
     entry = hass.config_entries.async_get_entry(entry_id)
-    if entry is None or entry.domain != DOMAIN or kind_of(entry.data) != KIND_CAMERA:
+    if entry is None or entry.domain != DOMAIN or not is_camera(entry):
         return None
     return entry
 
@@ -65,11 +64,9 @@ def camera_events(hass: HomeAssistant, camera: str) -> CameraEvents:
 
 def camera_entity_ids(hass: HomeAssistant) -> dict[str, str | None]:
     """Map each loaded camera's entry id to its camera entity id."""
-    result: dict[str, str | None] = {}
-    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
-        if kind_of(entry.data) == KIND_CAMERA:
-            result[entry.entry_id] = entry.runtime_data.events.camera_entity
-    return result
+    return {
+        entry.entry_id: entry.runtime_data.events.camera_entity for entry in camera_entries(hass)
+    }
 
 
 def to_timestamp(value: datetime | str | float | None, field: str) -> float | None:

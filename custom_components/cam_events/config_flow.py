@@ -53,7 +53,7 @@ from .const import (
     PROBE_TIMEOUT,
     PROFILE_KINDS,
 )
-from .data import CamEventsConfigEntry
+from .data import CamEventsConfigEntry, is_camera
 from .flow_selectors import BOOL, PASSWORD, TEXT, URL, number, select
 from .profile_flow import (
     async_validate_profile,
@@ -314,7 +314,7 @@ class CamEventsOptionsFlow(OptionsFlow):
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Sensitivity, area, rate, off-delay, on/off."""
-        if kind_of(self.config_entry.data) != KIND_CAMERA:
+        if not is_camera(self.config_entry):
             return await self.async_step_schedule()
         if user_input is not None:
             return self.async_create_entry(data=user_input)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeIs
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.util.hass_dict import HassKey
+
+from .const import DOMAIN, KIND_CAMERA
+from .profiles import kind_of
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -41,6 +44,38 @@ class CameraData:
 
 type CamEventsConfigEntry = ConfigEntry[CameraData]
 type ProfileConfigEntry = ConfigEntry[ProfileRuntime]
+# What an entry hook receives: a camera or a handler profile, told apart by is_camera().
+type AnyConfigEntry = CamEventsConfigEntry | ProfileConfigEntry
+
+
+def is_camera(entry: ConfigEntry[Any]) -> TypeIs[CamEventsConfigEntry]:
+    """Whether an entry is a camera (entries made before profiles existed are cameras)."""
+    return kind_of(entry.data) == KIND_CAMERA
+
+
+def is_profile(entry: ConfigEntry[Any]) -> TypeIs[ProfileConfigEntry]:
+    """Whether an entry is a handler profile (SMTP, FTP, HTTP, UDP, local folder)."""
+    return kind_of(entry.data) != KIND_CAMERA
+
+
+def camera_entries(hass: HomeAssistant, *, loaded: bool = True) -> list[CamEventsConfigEntry]:
+    """Return the cameras (only the loaded ones, whose runtime data is set, by default)."""
+    entries = (
+        hass.config_entries.async_loaded_entries(DOMAIN)
+        if loaded
+        else hass.config_entries.async_entries(DOMAIN)
+    )
+    return [entry for entry in entries if is_camera(entry)]
+
+
+def profile_entries(hass: HomeAssistant, *, loaded: bool = True) -> list[ProfileConfigEntry]:
+    """Return the handler profiles (only the loaded ones by default)."""
+    entries = (
+        hass.config_entries.async_loaded_entries(DOMAIN)
+        if loaded
+        else hass.config_entries.async_entries(DOMAIN)
+    )
+    return [entry for entry in entries if is_profile(entry)]
 
 
 @dataclass(slots=True)

@@ -6,28 +6,26 @@ from dataclasses import asdict
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_DETECT_URL, CONF_RECIPIENTS, CONF_SENDER, KIND_CAMERA
-from .handlers import ProfileRuntime
-from .profiles import kind_of
+from .const import CONF_DETECT_URL, CONF_RECIPIENTS, CONF_SENDER
+from .data import AnyConfigEntry, is_camera
 from .video.source import redact_url
 
 TO_REDACT = {CONF_PASSWORD, CONF_USERNAME, CONF_SENDER, CONF_RECIPIENTS}
 
 
 async def async_get_config_entry_diagnostics(
-    hass: HomeAssistant, entry: ConfigEntry[Any]
+    hass: HomeAssistant, entry: AnyConfigEntry
 ) -> dict[str, Any]:
     """Return what support needs: settings, stream state, counters; never a credential."""
     data = async_redact_data(dict(entry.data), TO_REDACT)
     for key in (CONF_URL, CONF_DETECT_URL):
         if data.get(key):
             data[key] = redact_url(data[key])
-    if kind_of(entry.data) != KIND_CAMERA:
-        profile: ProfileRuntime = entry.runtime_data
+    if not is_camera(entry):
+        profile = entry.runtime_data
         return {
             "entry": {"title": entry.title, "data": data, "options": dict(entry.options)},
             "profile": {

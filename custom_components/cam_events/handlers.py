@@ -25,7 +25,7 @@ from .const import (
     KIND_SMTP,
     KIND_UDP,
 )
-from .data import DATA_DOMAIN
+from .data import DATA_DOMAIN, camera_entries
 from .delivery import email, ftp, http_push, udp_push
 from .delivery.base import (
     Attachment,
@@ -48,7 +48,7 @@ from .profiles import (
 )
 
 if TYPE_CHECKING:
-    from homeassistant.config_entries import ConfigEntry
+    from .data import ProfileConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def _read_files(paths: list[str]) -> list[bytes]:
 class ProfileRuntime:
     """One destination (SMTP, FTP, HTTP, UDP, a local folder): its worker and its health."""
 
-    def __init__(self, hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    def __init__(self, hass: HomeAssistant, entry: ProfileConfigEntry) -> None:
         """Read the profile's settings."""
         self.hass = hass
         self.entry = entry
@@ -290,8 +290,6 @@ async def async_add_result(
         event.handlers = [h for h in event.handlers if key is None or h.get("job") != key]
         event.handlers.append(result)
         await hass.async_add_executor_job(domain.store.update, event)
-    entry = hass.config_entries.async_get_entry(event.camera)
-    runtime = getattr(entry, "runtime_data", None) if entry else None
-    events = getattr(runtime, "events", None)
-    if events is not None:
-        events.async_dispatch_updated(event)
+    for camera in camera_entries(hass):
+        if camera.entry_id == event.camera:
+            camera.runtime_data.events.async_dispatch_updated(event)

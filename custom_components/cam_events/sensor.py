@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -13,15 +12,13 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import KIND_CAMERA
+from .data import AnyConfigEntry, is_camera
 from .entity import CamEventsEntity, ProfileEntity
 from .handlers import ProfileRuntime
-from .profiles import kind_of
 from .runtime import CameraRuntime
 from .video.stream_worker import StreamState
 
@@ -119,14 +116,14 @@ PROFILE_SENSORS: tuple[ProfileSensorDescription, ...] = (
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: ConfigEntry[Any],
+    entry: AnyConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a camera's diagnostic sensors, or a profile's health sensors."""
-    if kind_of(entry.data) != KIND_CAMERA:
+    if is_camera(entry):
+        async_add_entities(CamEventsSensor(entry, description) for description in SENSORS)
+    else:
         async_add_entities(ProfileSensor(entry, description) for description in PROFILE_SENSORS)
-        return
-    async_add_entities(CamEventsSensor(entry, description) for description in SENSORS)
 
 
 class CamEventsSensor(CamEventsEntity, SensorEntity):
