@@ -7,23 +7,40 @@
 
 `prepare` writes what HA needs before it starts (configuration.yaml, a link to the
 integration, a looping demo clip). `onboard` waits for HA to answer, creates the user
-dev / dev through the onboarding API, finishes onboarding, and adds the demo camera through
-the config-flow API if no cam_events entry exists yet. Both are idempotent, and both are
-importable (`prepare_config`, `onboard_and_add_demo`) so a browser test can reuse them.
+dev / dev through the onboarding API, finishes onboarding (country, time zone and units
+included, so that Repairs starts empty), adds the demo camera through the config-flow API if
+no cam_events entry exists yet, and makes the dashboard "Cam Events" with the card the
+default one. Both are idempotent, and both are importable (`prepare_config`,
+`onboard_and_add_demo`) so a browser test can reuse them.
+
+`scripts/develop --check` runs
+
+    python -m devtools.develop check
+
+which does all of it in a temporary config dir on a free port, starts Home Assistant, checks
+what a newcomer would see (the UI's page and the card's script served, the login, the service
+descriptions the frontend waits for, the dashboard, the motion sensor turning on and off, no
+Repairs item), prints it, stops Home Assistant and exits 0, or 1 with the reason.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Awaitable, Mapping
+import contextlib
 import json
 import os
 from pathlib import Path
+import re
+import shutil
 import socket
+import subprocess
 import sys
+import tempfile
 import time
 from typing import Any
+import zoneinfo
 
 import aiohttp
 
@@ -40,10 +57,30 @@ DEMO_NAME = "Demo"
 DEMO_OPTIONS = {"off_delay": 5}
 CLIP_ARGS = ("--width", "1280", "--height", "720", "--fps", "15", "--seconds", "40")
 
+# The dashboard a newcomer lands on: made through Home Assistant's lovelace API, and set as
+# the default panel (only where no default was chosen yet).
+DASHBOARD = "cam-events"
+DASHBOARD_TITLE = "Cam Events"
+CARD_TYPE = "custom:cam-events-card"
+# Where card.py serves the card's module (it adds `?v=<hash>` to the frontend's page).
+CARD_SCRIPT = re.compile(r"/cam_events/frontend/cam-events-card\.js\?v=[0-9a-f]+")
+
+# Home Assistant 2026.10 sets up every base entity platform at start, assist_satellite among
+# them (bootstrap's default integrations), so no configuration.yaml keeps Assist out; and the
+# service descriptions the frontend waits for before it leaves "Loading..." import
+# assist_satellite, hence assist_pipeline and its voice packages. requirements_test.txt
+# installs those packages' 2.x wheels (abi3: nothing to compile); the 1.x versions its
+# manifest pins are source archives only, so Home Assistant must not try to install them.
+SKIP_PIP_PACKAGES = "pymicro-vad,pyspeex-noise"
+
+# Countries that use US customary units in Home Assistant's onboarding.
+US_CUSTOMARY_COUNTRIES = frozenset({"US", "LR", "MM"})
+
 # default_config is left out on purpose: on this kind of machine several of its parts fail
-# (assist_pipeline's packages do not build for Python 3.14, go2rtc has no binary, dhcp has no
-# libpcap) or want hardware (bluetooth, usb). Home Assistant always loads the frontend,
-# person, automation, backup and the other core parts; this adds what makes the UI useful.
+# (go2rtc has no binary, dhcp has no libpcap) or want hardware (bluetooth, usb). Home Assistant
+# always loads the frontend, person, automation, backup, the base entity platforms (Assist's
+# satellite among them: see SKIP_PIP_PACKAGES) and the other core parts; this adds what makes
+# the UI useful.
 # There is no `http:` block: Home Assistant 2026.10 imports one into .storage/http only as a
 # trial that it reverts (restarting on port 8123) unless confirmed in the UI within 5 minutes.
 # The port comes from SETUP_PORT on the first start instead, and `prepare` keeps the stored
@@ -72,6 +109,10 @@ logger:
 ANSWER_TIMEOUT = 900.0
 RUNNING_TIMEOUT = 600.0
 ENTITIES_TIMEOUT = 120.0
+# `check`: the whole run, and stopping Home Assistant at its end.
+CHECK_TIMEOUT = 300.0
+STOP_TIMEOUT = 30.0
+LOG_TAIL_LINES = 60
 
 
 class DevelopError(Exception):
@@ -149,6 +190,50 @@ async def _make_clip(clip: Path) -> None:
         raise DevelopError(f"devtools.clips failed with exit code {process.returncode}")
     partial.replace(clip)
     print(f"Demo clip written in {time.monotonic() - started:.1f} s", flush=True)
+
+
+def hass_command(config_dir: Path) -> list[str]:
+    """Return the command that starts Home Assistant with `config_dir`, as scripts/develop does."""
+    hass_bin = Path(sys.executable).with_name("hass")
+    command = [str(hass_bin)] if hass_bin.exists() else [sys.executable, "-m", "homeassistant"]
+    return [*command, "-c", str(config_dir), "--skip-pip-packages", SKIP_PIP_PACKAGES]
+
+
+def free_port() -> int:
+    """Return a TCP port nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def home_settings() -> dict[str, str]:
+    """Return the country, time zone and unit system onboarding sets.
+
+    They come from this machine (the country of its locale, its time zone), else US and UTC.
+    Without a country Home Assistant raises a Repairs issue on every start.
+    """
+    country = "US"
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if match := re.match(r"[a-z]{2,3}_([A-Z]{2})\b", os.environ.get(name, "")):
+            country = match.group(1)
+            break
+    time_zone = "UTC"
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    with contextlib.suppress(OSError):
+        candidates.append(os.readlink("/etc/localtime").partition("zoneinfo/")[2])
+    with contextlib.suppress(OSError):
+        candidates.append(Path("/etc/timezone").read_text().strip())
+    for candidate in candidates:
+        if candidate and "/" in candidate:
+            try:
+                zoneinfo.ZoneInfo(candidate)
+            except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+                continue
+            time_zone = candidate
+            break
+    units = "us_customary" if country in US_CUSTOMARY_COUNTRIES else "metric"
+    return {"country": country, "time_zone": time_zone, "unit_system": units}
 
 
 def port_in_use(port: int) -> bool:
@@ -256,14 +341,19 @@ class _Client:
             await asyncio.sleep(1)
         return state
 
-    async def websocket(self, message: dict[str, Any]) -> Any:
-        """Send one WebSocket command and return its result."""
-        url = f"{self.base}/api/websocket"
-        async with self.session.ws_connect(url) as ws:
+    @contextlib.asynccontextmanager
+    async def connect(self) -> AsyncIterator[aiohttp.ClientWebSocketResponse]:
+        """Open an authenticated WebSocket connection."""
+        async with self.session.ws_connect(f"{self.base}/api/websocket") as ws:
             await ws.receive_json()  # auth_required
             await ws.send_json({"type": "auth", "access_token": self.tokens["access_token"]})
             if (answer := await ws.receive_json())["type"] != "auth_ok":
                 raise DevelopError(f"WebSocket authentication failed: {answer}")
+            yield ws
+
+    async def websocket(self, message: dict[str, Any]) -> Any:
+        """Send one WebSocket command and return its result."""
+        async with self.connect() as ws:
             await ws.send_json({"id": 1, **message})
             answer = await ws.receive_json()
             if not answer.get("success"):
@@ -293,6 +383,16 @@ async def _onboard(client: _Client, steps: list[dict[str, Any]] | None) -> None:
         await client.log_in(USERNAME, PASSWORD)
     if steps is None:
         return
+    if "core_config" not in done:
+        # What the frontend's onboarding sets before it finishes this step.
+        settings = home_settings()
+        await client.websocket({"type": "config/core/update", **settings})
+        print(
+            "Onboarding: country {country}, time zone {time_zone}, {unit_system} units".format(
+                **settings
+            ),
+            flush=True,
+        )
     remaining = [step for step in ("core_config", "analytics") if step not in done]
     for step in remaining:
         await client.request("POST", f"/api/onboarding/{step}", {})
@@ -350,6 +450,62 @@ async def _set_options(client: _Client, entry_id: str, options: Mapping[str, Any
         raise DevelopError(f"Setting the demo camera's options failed: {result}")
 
 
+def dashboard_config(camera: str) -> dict[str, Any]:
+    """Return the dashboard a newcomer sees first: the Cam Events card of `camera`."""
+    return {
+        "title": DASHBOARD_TITLE,
+        "views": [
+            {
+                "title": DEMO_NAME,
+                "path": "demo",
+                "type": "sections",
+                "max_columns": 2,
+                "sections": [{"type": "grid", "cards": [{"type": CARD_TYPE, "entity": camera}]}],
+            }
+        ],
+    }
+
+
+async def _ensure_dashboard(client: _Client, camera: str) -> bool:
+    """Make the Cam Events dashboard if it is missing, and the default if none is set.
+
+    Return whether the dashboard was made now.
+    """
+    made = False
+    dashboards = await client.websocket({"type": "lovelace/dashboards/list"})
+    if not any(board.get("url_path") == DASHBOARD for board in dashboards):
+        print(f"Adding the dashboard {DASHBOARD_TITLE!r} (/{DASHBOARD})", flush=True)
+        await client.websocket(
+            {
+                "type": "lovelace/dashboards/create",
+                "url_path": DASHBOARD,
+                "title": DASHBOARD_TITLE,
+                "icon": "mdi:cctv",
+                "mode": "storage",
+                "show_in_sidebar": True,
+                "require_admin": False,
+            }
+        )
+        await client.websocket(
+            {
+                "type": "lovelace/config/save",
+                "url_path": DASHBOARD,
+                "config": dashboard_config(camera),
+            }
+        )
+        made = True
+    core = (await client.websocket({"type": "frontend/get_system_data", "key": "core"}))["value"]
+    if not (core or {}).get("default_panel"):
+        await client.websocket(
+            {
+                "type": "frontend/set_system_data",
+                "key": "core",
+                "value": {**(core or {}), "default_panel": DASHBOARD},
+            }
+        )
+    return made
+
+
 async def _entity_ids(
     client: _Client, entry_id: str, timeout: float
 ) -> tuple[list[str], list[str]]:
@@ -392,6 +548,10 @@ async def onboard_and_add_demo(base_url: str, clip: Path) -> dict[str, Any]:
             entry_id = chosen["entry_id"]
         entity_ids, disabled = await _entity_ids(client, entry_id, ENTITIES_TIMEOUT)
         entry = next(e for e in await _entries(client) if e["entry_id"] == entry_id)
+        camera = next((e for e in entity_ids if e.startswith("camera.")), None)
+        dashboard_made = False
+        if camera is not None:
+            dashboard_made = await _ensure_dashboard(client, camera)
     return {
         "base_url": client.base,
         "username": USERNAME,
@@ -404,7 +564,9 @@ async def onboard_and_add_demo(base_url: str, clip: Path) -> dict[str, Any]:
         "entry_created": created,
         "entity_ids": entity_ids,
         "disabled_entity_ids": disabled,
-        "camera": next((e for e in entity_ids if e.startswith("camera.")), None),
+        "camera": camera,
+        "dashboard": f"/{DASHBOARD}",
+        "dashboard_created": dashboard_made,
         "motion": next(
             (e for e in entity_ids if e.startswith("binary_sensor.") and e.endswith("_motion")),
             None,
@@ -417,6 +579,7 @@ def _banner(result: Mapping[str, Any], display_url: str, clip: Path, seconds: fl
         f"Home Assistant with cam_events is ready: {display_url}  (after {seconds:.0f} s)",
         f"  user name: {result['username']}",
         f"  password:  {result['password']}",
+        f"  dashboard: {display_url.rstrip('/')}{result['dashboard']}",
         f"  camera entry: {result['entry_title']!r} ({result['entry_state']})",
         "  entity ids:",
         *(f"    {entity_id}" for entity_id in result["entity_ids"]),
@@ -436,6 +599,231 @@ def _banner(result: Mapping[str, Any], display_url: str, clip: Path, seconds: fl
     return "\n".join(["", rule, *lines, rule, ""])
 
 
+# --- check: a start from nothing, and what a newcomer sees ------------------------------
+
+
+class _Check:
+    """The report of `check`: what passed (with what was seen), what failed, and when."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.lines: list[str] = []
+        self.passed = 0
+        self.failed = 0
+        self.waiting = "the config dir"  # what a timeout interrupted
+
+    def at(self) -> str:
+        return f"{time.monotonic() - self.started:5.1f} s"
+
+    def ok(self, what: str) -> None:
+        self.passed += 1
+        self.lines.append(f"  ok    {self.at()}  {what}")
+        print(self.lines[-1], flush=True)
+
+    def fail(self, what: str) -> None:
+        self.failed += 1
+        self.lines.append(f"  FAIL  {self.at()}  {what}")
+        print(self.lines[-1], flush=True)
+
+
+async def _until_exit[T](process: asyncio.subprocess.Process, step: Awaitable[T]) -> T:
+    """Await `step`; raise DevelopError if Home Assistant exits first."""
+    task = asyncio.ensure_future(step)
+    exited = asyncio.ensure_future(process.wait())
+    try:
+        await asyncio.wait([task, exited], return_when=asyncio.FIRST_COMPLETED)
+        if not task.done():
+            raise DevelopError(f"Home Assistant exited with code {process.returncode}")
+        return task.result()
+    finally:
+        for future in (task, exited):
+            future.cancel()
+        await asyncio.gather(task, exited, return_exceptions=True)
+
+
+async def _page_and_card(client: _Client, report: _Check) -> None:
+    """Check that the UI's page answers, loads the card's module, and that it is served."""
+    async with client.session.get(f"{client.base}/") as response:
+        page = await response.text()
+        if response.status != 200 or "<home-assistant>" not in page:
+            raise DevelopError(f"GET / answered HTTP {response.status}: {page[:200]!r}")
+    if (match := CARD_SCRIPT.search(page)) is None:
+        raise DevelopError("the frontend's page does not load the card's module")
+    report.ok(f"GET / is the frontend's page ({len(page)} bytes), loading {match.group(0)}")
+    async with client.session.get(f"{client.base}{match.group(0)}") as response:
+        script = await response.text()
+        kind = response.content_type
+    if response.status != 200 or "javascript" not in kind or CARD_TYPE[7:] not in script:
+        raise DevelopError(f"the card's module: HTTP {response.status}, {kind}")
+    report.ok(f"card module served: HTTP 200, {kind}, {len(script)} bytes")
+
+
+async def _login_and_services(client: _Client, report: _Check) -> None:
+    """Check the login flow, and the service descriptions the frontend waits for."""
+    fresh = _Client(client.session, client.base)
+    await fresh.log_in(USERNAME, PASSWORD)
+    report.ok(f"login flow: {USERNAME} / {PASSWORD} gets tokens")
+    services = await fresh.websocket({"type": "get_services"})
+    if DOMAIN not in services:
+        raise DevelopError(f"get_services has no {DOMAIN} services")
+    report.ok(
+        f"get_services (the UI waits for it): {len(services)} domains, "
+        f"{len(services[DOMAIN])} of {DOMAIN}"
+    )
+
+
+async def _dashboard_shown(client: _Client, camera: str, report: _Check) -> None:
+    """Check that the default panel is the dashboard with the demo camera's card."""
+    config = await client.websocket({"type": "lovelace/config", "url_path": DASHBOARD})
+    cards = [
+        card
+        for view in config.get("views", [])
+        for section in view.get("sections", [])
+        for card in section.get("cards", [])
+    ]
+    if not any(card.get("type") == CARD_TYPE and card.get("entity") == camera for card in cards):
+        raise DevelopError(f"/{DASHBOARD} has no {CARD_TYPE} of {camera}: {cards}")
+    core = (await client.websocket({"type": "frontend/get_system_data", "key": "core"}))["value"]
+    if (core or {}).get("default_panel") != DASHBOARD:
+        raise DevelopError(f"the default panel is {core!r}, not {DASHBOARD}")
+    report.ok(f"dashboard /{DASHBOARD} (the default panel) shows {CARD_TYPE} of {camera}")
+
+
+async def _motion_cycle(client: _Client, entity_id: str, report: _Check) -> None:
+    """Wait until `entity_id` has turned on and then off, as the demo clip makes it."""
+    seen: list[str] = []
+    on_at: str | None = None
+    async with client.connect() as ws:
+        await ws.send_json({"id": 1, "type": "subscribe_entities", "entity_ids": [entity_id]})
+        while True:
+            message = await ws.receive_json()
+            if message.get("type") == "result":
+                if not message.get("success"):
+                    raise DevelopError(f"subscribe_entities failed: {message.get('error')}")
+                continue
+            event = message.get("event", {})
+            if entity_id in event.get("a", {}):
+                state = event["a"][entity_id].get("s")
+            else:
+                state = event.get("c", {}).get(entity_id, {}).get("+", {}).get("s")
+            if state is None:
+                continue
+            seen.append(state)
+            if state == "on" and on_at is None:
+                on_at = report.at()
+                report.waiting = f"{entity_id} to turn off (it turned on at {on_at.strip()})"
+                print(f"        {on_at}  {entity_id} turned on", flush=True)
+            elif state == "off" and on_at is not None:
+                report.ok(
+                    f"{entity_id} turned on at {on_at.strip()} and off at {report.at().strip()}"
+                    f" (states seen: {' > '.join(seen)})"
+                )
+                return
+
+
+async def _no_repairs(client: _Client, report: _Check) -> None:
+    issues = (await client.websocket({"type": "repairs/list_issues"}))["issues"]
+    if issues:
+        names = ", ".join(f"{issue['domain']}.{issue['issue_id']}" for issue in issues)
+        raise DevelopError(f"Repairs lists {len(issues)} issue(s): {names}")
+    report.ok("Repairs lists no issue")
+
+
+async def _check_running(base_url: str, clip: Path, report: _Check) -> None:
+    report.waiting = "Home Assistant to answer, onboarding and the demo camera"
+    result = await onboard_and_add_demo(base_url, clip)
+    if result["entry_state"] != "loaded" or not result["camera"] or not result["motion"]:
+        raise DevelopError(f"the demo camera is not set up: {result}")
+    report.ok(
+        f"onboarded ({USERNAME} / {PASSWORD}), demo camera {result['entry_title']!r} loaded:"
+        f" {', '.join(result['entity_ids'])}"
+    )
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        client = _Client(session, base_url)
+        client.tokens = {"access_token": result["token"]}
+        # The demo clip's object moves from 20 s to 36 s of each loop: watch from now on.
+        motion = asyncio.ensure_future(_motion_cycle(client, result["motion"], report))
+        try:
+            report.waiting = "the frontend's page, the login and the dashboard"
+            await _page_and_card(client, report)
+            await _login_and_services(client, report)
+            await _dashboard_shown(client, result["camera"], report)
+            report.waiting = f"{result['motion']} to turn on and off"
+            await motion
+        finally:
+            motion.cancel()
+            await asyncio.gather(motion, return_exceptions=True)
+        report.waiting = "the list of Repairs"
+        await _no_repairs(client, report)
+
+
+async def _stop(process: asyncio.subprocess.Process) -> int:
+    if process.returncode is None:
+        process.terminate()
+        try:
+            await asyncio.wait_for(process.wait(), STOP_TIMEOUT)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+    return process.returncode if process.returncode is not None else -1
+
+
+def _log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    if not path.exists():
+        return ""
+    text = path.read_text(errors="replace").splitlines()[-lines:]
+    return f"--- {path} (last {len(text)} lines)\n" + "\n".join(text)
+
+
+async def run_check(timeout: float = CHECK_TIMEOUT) -> int:
+    """Start from nothing in a temporary config dir; check what a newcomer sees; stop.
+
+    Return 0 when every check passed, 1 otherwise (the reason is printed).
+    """
+    report = _Check()
+    config_dir = Path(tempfile.mkdtemp(prefix="cam-events-check-"))
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    output_path = config_dir / "hass-output.log"
+    print(f"develop --check: {config_dir}, port {port}, at most {timeout:.0f} s", flush=True)
+    process: asyncio.subprocess.Process | None = None
+    try:
+        async with asyncio.timeout(timeout):
+            await prepare_config(config_dir, port=port)
+            report.ok(f"config dir written: configuration.yaml, {DOMAIN} linked, demo.mp4")
+            with output_path.open("wb") as output:
+                process = await asyncio.create_subprocess_exec(
+                    *hass_command(config_dir),
+                    env={**os.environ, "SETUP_PORT": str(port)},
+                    stdin=subprocess.DEVNULL,
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                )
+            await _until_exit(process, _check_running(base_url, config_dir / "demo.mp4", report))
+    except TimeoutError:
+        report.fail(f"not done within {timeout:.0f} s: waiting for {report.waiting}")
+    except (DevelopError, aiohttp.ClientError, OSError) as err:
+        report.fail(str(err) or type(err).__name__)
+    finally:
+        if process is not None:
+            code = await _stop(process)
+            # Terminated by us: 0 (stopped) or -15 (the signal came before its handler).
+            if code in (0, -15):
+                report.ok(f"Home Assistant stopped (exit code {code})")
+            else:
+                report.fail(f"Home Assistant stopped with exit code {code}")
+    if report.failed:
+        print(_log_tail(output_path), flush=True)
+        print(f"develop --check failed; config dir kept: {config_dir}", flush=True)
+    else:
+        shutil.rmtree(config_dir, ignore_errors=True)
+        print(f"develop --check passed in {report.at().strip()}", flush=True)
+    # The plain closing line CI reads: one line per check above.
+    print(f"check: {report.passed} passed, {report.failed} failed", flush=True)
+    return 1 if report.failed else 0
+
+
 # --- command line ------------------------------------------------------------------------
 
 
@@ -453,9 +841,13 @@ def main(argv: list[str] | None = None) -> int:
     onboard.add_argument("clip", type=Path)
     onboard.add_argument("--display-url", help="URL to print for people (default: base_url)")
     onboard.add_argument("--write", type=Path, help="also write the result here as JSON")
+    check = commands.add_parser("check", help="start from nothing in a temporary dir, check")
+    check.add_argument("--timeout", type=float, default=CHECK_TIMEOUT, help="seconds in all")
     args = parser.parse_args(argv)
     started = time.monotonic()
 
+    if args.command == "check":
+        return asyncio.run(run_check(args.timeout))
     try:
         if args.command == "prepare":
             if args.port is not None and port_in_use(args.port):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
+import probatio as vol
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -25,11 +28,19 @@ from pytest_homeassistant_custom_component.common import (
 
 import custom_components.cam_events as integration
 from custom_components.cam_events.const import DOMAIN
+from custom_components.cam_events.data import DATA_DOMAIN
+from custom_components.cam_events.delivery.outbox import Job, new_job_id
 from tests.common import setup_camera, wait_for, wait_real
 from tests.peers.ftp import FtpServer
 from tests.peers.http_sink import HttpSink
 from tests.peers.smtp import SmtpServer
 from tests.peers.udp import UdpReceiver
+from tests.peers.vsftpd import (
+    PASSWORD as VSFTPD_PASSWORD,
+    USER as VSFTPD_USER,
+    Vsftpd,
+    vsftpd_servers,
+)
 
 CAMERA = "camera.porch"
 USER, PASSWORD = "cam", "s3cret-pw"
@@ -57,14 +68,26 @@ def smtp(socket_enabled: None) -> Iterator[SmtpServer]:
 
 
 async def add_profile(
-    hass: HomeAssistant, kind: str, data: dict[str, Any], options: dict[str, Any] | None = None
+    hass: HomeAssistant,
+    kind: str,
+    data: dict[str, Any],
+    options: dict[str, Any] | None = None,
+    *,
+    insecure: bool = False,
 ) -> ConfigEntry:
-    """Add a profile through the config flow (its connection test included)."""
+    """Add a profile through the config flow (its connection test included).
+
+    `insecure`: the profile sends its password in clear; the flow asks, the test confirms.
+    """
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": kind}
     )
     result = await hass.config_entries.flow.async_configure(result["flow_id"], data)
+    if insecure:
+        assert result["type"] is FlowResultType.FORM, result
+        assert result["step_id"] == "insecure_login"
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.CREATE_ENTRY, result.get("errors")
     await hass.async_block_till_done()
     entry = result["result"]
@@ -90,6 +113,12 @@ def smtp_data(server: SmtpServer, password: str = PASSWORD) -> dict[str, Any]:
         "timeout": 5,
         "verify_ssl": False,
     }
+
+
+def form_defaults(result: Any) -> dict[str, Any]:
+    """Return the values a form is filled with."""
+    schema = result["data_schema"].schema
+    return {str(key): key.default() for key in schema if key.default is not vol.UNDEFINED}
 
 
 async def call(hass: HomeAssistant, service: str, **data: Any) -> Any:
@@ -313,7 +342,7 @@ async def test_upload_ftp_to_nested_folders(
     server = FtpServer(tmp_path / "ftp", user=USER, password="pw1234", ftps=True)
     server.start()
     try:
-        await add_profile(
+        profile = await add_profile(
             hass,
             "ftp",
             {
@@ -326,7 +355,7 @@ async def test_upload_ftp_to_nested_folders(
                 "passive": True,
                 "ftps": True,
                 "verify_ssl": False,
-                "pattern": "{camera}/{Y}{m}{d}/{H}{M}{S}_{event}",
+                "pattern": "camera_date_time",  # a preset's name, saved as its pattern
                 "timeout": 5,
             },
         )
@@ -336,6 +365,7 @@ async def test_upload_ftp_to_nested_folders(
         await wait_for(lambda: len(list(server.root.rglob("*.json"))) == 1, 10)
         jpegs = list(server.root.rglob("*.jpg"))
         assert len(jpegs) == 1
+        assert profile.data["pattern"] == "{camera}/{Y}{m}{d}/{H}{M}{S}_{event}"
         relative = jpegs[0].relative_to(server.root).parts
         assert relative[0] == "Porch"
         assert len(relative[1]) == 8  # YYYYMMDD
@@ -360,15 +390,17 @@ async def test_push_http_post_get_and_keepalive(
                 "name": "Hook",
                 **base,
                 "path": "/events",
-                "method": "POST",
+                "method": "post",
                 "keepalive": 30,
                 "timeout": 5,
             },
+            insecure=True,
         )
         await add_profile(
             hass,
             "http",
-            {"name": "Hook GET", **base, "path": "/get", "method": "GET", "timeout": 5},
+            {"name": "Hook GET", **base, "path": "/get", "method": "get", "timeout": 5},
+            insecure=True,
         )
         tests_made = len(sink.requests)  # each flow sent one test heartbeat
         assert tests_made == 2
@@ -405,6 +437,61 @@ async def test_push_http_post_get_and_keepalive(
         assert all(json.loads(r.part("event").data).get("heartbeat") for r in heartbeats)
     finally:
         await sink.stop()
+
+
+async def test_profiles_saved_before_lower_case_options_keep_working(
+    hass: HomeAssistant, camera: Any, socket_enabled: None
+) -> None:
+    """An HTTP profile stored with "POST" still posts the image; its form shows the new values."""
+    sink = HttpSink()
+    await sink.start()
+    try:
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title="Old hook",
+            unique_id="profile:old hook",
+            data={
+                "kind": "http",
+                "host": "127.0.0.1",
+                "port": sink.port,
+                "path": "/old",
+                "method": "POST",
+                "timeout": 5,
+            },
+        )
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        event = await trigger(hass)
+        await call(hass, "push_http", camera=CAMERA, profile="Old hook")
+        posted = await sink.wait_for(1)
+        assert posted.method == "POST"
+        assert json.loads(posted.part("event").data)["event"]["id"] == event["id"]
+        assert posted.part("image").data == await snapshot_bytes(hass, camera, event["id"])
+
+        result = await entry.start_reconfigure_flow(hass)
+        defaults = form_defaults(result)
+        assert defaults["method"] == "post"
+    finally:
+        await sink.stop()
+
+
+async def test_stored_preset_pattern_shows_as_its_name(hass: HomeAssistant) -> None:
+    """A local profile storing a preset's pattern is offered that preset by name when edited."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Disk",
+        unique_id="profile:disk",
+        data={
+            "kind": "local",
+            "folder": "cams",
+            "pattern": "{Y}-{m}-{d}/{H}-{M}-{S}_{camera}_{event}",
+        },
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    defaults = form_defaults(result)
+    assert defaults["pattern"] == "date_time"
 
 
 @pytest.mark.parametrize("mode", ["unicast", "multicast", "broadcast"])
@@ -506,3 +593,185 @@ async def test_bad_service_input(hass: HomeAssistant, camera: Any, smtp: SmtpSer
     with pytest.raises(ServiceValidationError, match="No handler profile"):
         await call(hass, "retry_failed", profile="nope")
     assert not smtp.messages
+
+
+async def outbox_counts(hass: HomeAssistant, entry: ConfigEntry) -> dict[str, int]:
+    return await hass.data[DATA_DOMAIN].outbox.counts(entry.entry_id)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    "to",
+    [
+        ["not an address"],
+        "not an address",
+        ["owner@example.com\r\nBcc: evil@example.com"],
+        "owner@example.com\nBcc: evil@example.com",
+        ["Owner <owner@example.com>"],
+        ["owner@example.com", "x"],
+        ["owner@@example.com"],
+        [""],
+    ],
+)
+async def test_send_email_refuses_bad_addresses(
+    hass: HomeAssistant, camera: Any, smtp: SmtpServer, to: Any
+) -> None:
+    """Not an address, or one smuggling a header: refused, translated, nothing queued."""
+    entry = await add_profile(hass, "smtp", smtp_data(smtp))
+    await trigger(hass)
+    with pytest.raises(ServiceValidationError, match="is not an e-mail address") as caught:
+        await call(hass, "send_email", camera=CAMERA, profile="Mail", to=to)
+    assert caught.value.translation_key == "invalid_recipient"
+    assert await outbox_counts(hass, entry) == {"pending": 0, "dead": 0, "sent": 0}
+    assert hass.states.get("sensor.mail_queue_length").state == "0"
+
+    # Plain addresses, one per entry or separated by commas, go through.
+    response = await call(
+        hass, "send_email", camera=CAMERA, profile="Mail", to="a@example.com, b@example.com"
+    )
+    assert response["status"] == "queued"
+    await wait_for(lambda: len(smtp.messages) == 1, 10)
+    assert sorted(smtp.messages[0].rcpt_tos) == ["a@example.com", "b@example.com"]
+
+
+async def test_bad_address_at_delivery_is_a_dead_letter_in_one_line(
+    hass: HomeAssistant, camera: Any, smtp: SmtpServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A job whose address only shows as bad at delivery: dead at once, one log line."""
+    entry = await add_profile(hass, "smtp", smtp_data(smtp))
+    caplog.clear()
+    caplog.set_level(logging.DEBUG, logger="custom_components.cam_events")
+    job = Job(
+        id=new_job_id(),
+        profile=entry.entry_id,
+        handler="send_email",
+        payload={
+            "subject": "s",
+            "body": "b",
+            "to": ["owner@example.com\r\nBcc: evil@example.com"],
+            "names": [],
+            "content_types": [],
+        },
+        files=[],
+    )
+    await hass.data[DATA_DOMAIN].outbox.enqueue(job)
+    await wait_for(lambda: hass.states.get("sensor.mail_consecutive_failures").state == "1", 5)
+    await hass.async_block_till_done()
+    assert await outbox_counts(hass, entry) == {"pending": 0, "dead": 1, "sent": 0}
+    [dead] = await hass.data[DATA_DOMAIN].outbox.dead(entry.entry_id)
+    assert dead.attempts == 1
+    assert "is not an e-mail address" in (dead.last_error or "")
+    records = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(records) == 1, [r.getMessage() for r in records]
+    assert records[0].levelno == logging.WARNING
+    assert records[0].exc_info is None
+    assert "\n" not in records[0].getMessage()
+    assert "dead letter after 1 attempt" in records[0].getMessage()
+    assert not smtp.messages
+
+
+async def test_queue_length_counts_jobs_behind_a_slow_server(
+    hass: HomeAssistant, camera: Any, smtp: SmtpServer
+) -> None:
+    """Three mails queued behind a server taking 6 s per message: the sensor says 3 at once."""
+    await add_profile(hass, "smtp", {**smtp_data(smtp), "timeout": 30})
+    await trigger(hass)
+    smtp.delay = 6.0
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    for expected in ("1", "2", "3"):
+        response = await call(hass, "send_email", camera=CAMERA, profile="Mail")
+        assert response["status"] == "queued"
+        assert hass.states.get("sensor.mail_queue_length").state == expected
+    assert loop.time() - started < 3  # long before the first message is through
+    assert not smtp.messages
+    await wait_for(lambda: len(smtp.messages) == 1, 15)
+    await wait_for(lambda: hass.states.get("sensor.mail_queue_length").state == "2", 5)
+    assert loop.time() - started >= 6
+    smtp.delay = 0.0  # the next message still takes 6 s (it is in flight); the last none
+    await wait_for(lambda: len(smtp.messages) == 3, 15)
+    await wait_for(lambda: hass.states.get("sensor.mail_queue_length").state == "0", 5)
+
+
+async def test_insecure_logins_are_confirmed(hass: HomeAssistant, socket_enabled: None) -> None:
+    """A password that would travel in clear (SMTP "none", HTTP Basic) needs a confirmation."""
+    server = SmtpServer(security="none", auth=(USER, PASSWORD))
+    await server.async_start()
+    try:
+        entry = await add_profile(
+            hass, "smtp", {**smtp_data(server), "security": "none"}, insecure=True
+        )
+        assert entry.data["security"] == "none"
+        # Without a login nothing is sent in clear: no question.
+        plain = SmtpServer(security="none")
+        await plain.async_start()
+        try:
+            await add_profile(
+                hass,
+                "smtp",
+                {**smtp_data(plain), "name": "Plain", "security": "none", "auth": False},
+            )
+        finally:
+            await plain.async_stop()
+    finally:
+        await server.async_stop()
+
+
+@pytest.fixture
+def vsftpd(socket_enabled: None, tmp_path: Path) -> Iterator[Callable[..., Vsftpd]]:
+    with vsftpd_servers(tmp_path) as start:
+        yield start
+
+
+def vsftpd_data(server: Vsftpd) -> dict[str, Any]:
+    return {
+        "name": "NAS",
+        "host": "127.0.0.1",
+        "port": server.port,
+        "username": VSFTPD_USER,
+        "password": VSFTPD_PASSWORD,  # 30 characters: more than the old limit of 16
+        "base_path": "/upload",
+        "passive": True,
+        "ftps": True,
+        "verify_ssl": False,
+        "pattern": "{camera}/{Y}{m}{d}/{H}{M}{S}_{event}",
+        "timeout": 5,
+    }
+
+
+async def test_ftp_profile_against_vsftpd_as_packaged(
+    hass: HomeAssistant, camera: Any, vsftpd: Callable[..., Vsftpd]
+) -> None:
+    """Debian's vsftpd refuses uploads until write_enable=YES: the form says so; then it works."""
+    refusing = vsftpd(write_enable="NO")  # as Debian ships it
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "ftp"}
+    )
+    flow_id = result["flow_id"]
+    for data, errors in (
+        ({**vsftpd_data(refusing), "username": "cam\r\nDELE x"}, {"username": "invalid_username"}),
+        ({**vsftpd_data(refusing), "password": "pass\r\nword"}, {"password": "invalid_password"}),
+        (vsftpd_data(refusing), {"base": "upload_test_failed"}),
+    ):
+        result = await hass.config_entries.flow.async_configure(flow_id, data)
+        assert result["type"] is FlowResultType.FORM
+        assert result["errors"] == errors
+    assert "550 Permission denied" in result["description_placeholders"]["error"]
+    assert VSFTPD_PASSWORD not in result["description_placeholders"]["error"]
+    assert not hass.config_entries.async_entries(DOMAIN, include_ignore=False)[1:]
+    refusing.stop()
+
+    server = vsftpd()
+    result = await hass.config_entries.flow.async_configure(flow_id, vsftpd_data(server))
+    assert result["type"] is FlowResultType.CREATE_ENTRY, result.get("errors")
+    await hass.async_block_till_done()
+    event = await trigger(hass)
+    response = await call(hass, "upload_ftp", camera=CAMERA, profile="NAS")
+    assert response["status"] == "queued"
+    await wait_for(lambda: any(p.suffix == ".jpg" for p in server.upload.rglob("*")), 10)
+    [jpeg] = [p for p in server.upload.rglob("*") if p.is_file()]
+    assert jpeg.read_bytes() == await snapshot_bytes(hass, camera, event["id"])
+    assert not [p for p in server.upload.rglob("*") if p.name.endswith(".part")]
+
+    with pytest.raises(ServiceValidationError, match="nothing to send"):
+        await call(hass, "upload_ftp", camera=CAMERA, profile="NAS", snapshot=False)

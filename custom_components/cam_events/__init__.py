@@ -35,8 +35,8 @@ from .const import (
 )
 from .data import (
     DATA_DOMAIN,
-    AnyConfigEntry,
     CameraData,
+    CamEventsAnyConfigEntry,
     CamEventsConfigEntry,
     DomainData,
     ProfileConfigEntry,
@@ -116,33 +116,41 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class EntryKind[E: AnyConfigEntry]:
-    """What one kind of entry does when it is set up and when it is deleted."""
+class EntryKind[E: CamEventsAnyConfigEntry, R]:
+    """What one kind of entry does: build its runtime data, set up, delete its storage."""
 
     platforms: tuple[Platform, ...]
-    setup: Callable[[HomeAssistant, E], Awaitable[bool]]
+    start: Callable[[HomeAssistant, E], Awaitable[R]]  # the complete runtime data
+    setup: Callable[[HomeAssistant, E], Awaitable[None]]  # once runtime_data is set
     remove: Callable[[HomeAssistant, E], Awaitable[None]]
 
 
-async def async_setup_entry(hass: HomeAssistant, entry: AnyConfigEntry) -> bool:
+async def async_setup_entry(hass: HomeAssistant, entry: CamEventsAnyConfigEntry) -> bool:
     """Start a camera (stream worker, events, entities) or a handler profile."""
     if is_camera(entry):
-        return await CAMERA.setup(hass, entry)
-    return await PROFILE.setup(hass, entry)
-
-
-async def _async_setup_profile(hass: HomeAssistant, entry: ProfileConfigEntry) -> bool:
-    """Start a profile's outbox worker and its health sensors."""
-    profile = ProfileRuntime(hass, entry)
-    entry.runtime_data = profile
-    await profile.async_start()
-    await hass.config_entries.async_forward_entry_setups(entry, PROFILE_PLATFORMS)
-    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+        # The stream must deliver a first frame before the entry is set up (NotReady otherwise).
+        entry.runtime_data = await CAMERA.start(hass, entry)
+        await CAMERA.setup(hass, entry)
+    else:
+        entry.runtime_data = await PROFILE.start(hass, entry)
+        await PROFILE.setup(hass, entry)
     return True
 
 
-async def _async_setup_camera(hass: HomeAssistant, entry: CamEventsConfigEntry) -> bool:
-    """Start a camera's stream worker, its events and its entities."""
+async def _async_new_profile(hass: HomeAssistant, entry: ProfileConfigEntry) -> ProfileRuntime:
+    """Read a profile's settings (its worker starts in setup)."""
+    return ProfileRuntime(hass, entry)
+
+
+async def _async_setup_profile(hass: HomeAssistant, entry: ProfileConfigEntry) -> None:
+    """Start the profile's outbox worker and add its health sensors."""
+    await entry.runtime_data.async_start()
+    await hass.config_entries.async_forward_entry_setups(entry, PROFILE_PLATFORMS)
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+
+
+async def _async_start_camera(hass: HomeAssistant, entry: CamEventsConfigEntry) -> CameraData:
+    """Start a camera's stream worker, wait for its first frame, and build its events."""
     runtime = CameraRuntime(hass, entry, hass.data[DATA_DOMAIN].recordings_dir)
     runtime.async_start()
     state = await runtime.async_first_state(STREAM_TIMEOUT * 2 + 1)
@@ -180,14 +188,19 @@ async def _async_setup_camera(hass: HomeAssistant, entry: CamEventsConfigEntry) 
         await runtime.async_stop()
         raise
     events.async_follow(runtime)
-    data = entry.runtime_data = CameraData(stream=runtime, events=events)
+    return CameraData(stream=runtime, events=events)
+
+
+async def _async_setup_camera(hass: HomeAssistant, entry: CamEventsConfigEntry) -> None:
+    """Set up a streaming camera's entities, options listener and retention."""
+    data = entry.runtime_data
 
     async def stop_camera(_event: Event) -> None:
         await data.async_stop()
 
     # Home Assistant stops without unloading entries: join the thread all the same.
     entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop_camera))
-    entry.async_on_unload(events.async_shutdown)
+    entry.async_on_unload(data.events.async_shutdown)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
 
@@ -200,10 +213,9 @@ async def _async_setup_camera(hass: HomeAssistant, entry: CamEventsConfigEntry) 
             hass, purge, RETENTION_INTERVAL, name=f"{DOMAIN} retention", cancel_on_shutdown=True
         )
     )
-    return True
 
 
-async def async_unload_entry(hass: HomeAssistant, entry: AnyConfigEntry) -> bool:
+async def async_unload_entry(hass: HomeAssistant, entry: CamEventsAnyConfigEntry) -> bool:
     """Stop the worker thread (joined) or the profile's worker, and remove the entities."""
     platforms = CAMERA.platforms if is_camera(entry) else PROFILE.platforms
     unloaded = await hass.config_entries.async_unload_platforms(entry, platforms)
@@ -211,7 +223,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: AnyConfigEntry) -> bool
     return unloaded
 
 
-async def async_remove_entry(hass: HomeAssistant, entry: AnyConfigEntry) -> None:
+async def async_remove_entry(hass: HomeAssistant, entry: CamEventsAnyConfigEntry) -> None:
     """Forget a deleted camera's catalogue, history and snapshots, or a profile's jobs."""
     if is_camera(entry):
         await CAMERA.remove(hass, entry)
@@ -264,12 +276,14 @@ async def _async_purge(hass: HomeAssistant, entry: CamEventsConfigEntry) -> None
         _LOGGER.debug("Removed %d clips of %s over its size cap", len(trimmed), entry.title)
 
 
-async def _async_options_updated(hass: HomeAssistant, entry: AnyConfigEntry) -> None:
+async def _async_options_updated(hass: HomeAssistant, entry: CamEventsAnyConfigEntry) -> None:
     """Apply options live: the stream (or the profile's worker) keeps running."""
     entry.runtime_data.async_apply_options()
 
 
-CAMERA = EntryKind[CamEventsConfigEntry](PLATFORMS, _async_setup_camera, _async_remove_camera)
-PROFILE = EntryKind[ProfileConfigEntry](
-    PROFILE_PLATFORMS, _async_setup_profile, _async_remove_profile
+CAMERA = EntryKind[CamEventsConfigEntry, CameraData](
+    PLATFORMS, _async_start_camera, _async_setup_camera, _async_remove_camera
+)
+PROFILE = EntryKind[ProfileConfigEntry, ProfileRuntime](
+    PROFILE_PLATFORMS, _async_new_profile, _async_setup_profile, _async_remove_profile
 )

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from homeassistant.components.camera import Camera, CameraEntityDescription
-from homeassistant.components.camera.const import CameraEntityFeature
+from homeassistant.components.camera import Camera, CameraEntityDescription, CameraEntityFeature
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 

@@ -58,6 +58,8 @@ from .flow_selectors import BOOL, PASSWORD, TEXT, URL, number, select
 from .profile_flow import (
     async_validate_profile,
     check_schedule,
+    form_placeholders,
+    insecure_login,
     profile_schema,
     schedule_schema,
 )
@@ -122,6 +124,9 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
 
     VERSION = 1
 
+    _insecure: tuple[str, str, dict[str, Any], ConfigEntry | None] | None = None
+    """A tested profile that sends its password in clear: (kind, title, data, entry)."""
+
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: CamEventsConfigEntry) -> OptionsFlow:
@@ -184,7 +189,7 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
         self, kind: str, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
         errors: dict[str, str] = {}
-        placeholders = {"error": ""}
+        placeholders = form_placeholders()
         if user_input is not None:
             name = str(user_input.get(CONF_NAME, "")).strip()
             await self.async_set_unique_id(f"profile:{name.lower()}")
@@ -194,6 +199,9 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
             )
             if not errors:
                 data.pop(CONF_NAME, None)
+                if insecure_login(kind, data):
+                    self._insecure = (kind, name, data, None)
+                    return await self.async_step_insecure_login()
                 return self.async_create_entry(title=name, data={CONF_KIND: kind, **data})
         return self.async_show_form(
             step_id=kind,
@@ -287,12 +295,15 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
         self, entry: ConfigEntry, kind: str, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
         errors: dict[str, str] = {}
-        placeholders = {"error": ""}
+        placeholders = form_placeholders()
         if user_input is not None:
             data, errors, placeholders = await async_validate_profile(
                 hass=self.hass, kind=kind, user_input=user_input
             )
             if not errors:
+                if insecure_login(kind, data):
+                    self._insecure = (kind, entry.title, data, entry)
+                    return await self.async_step_insecure_login()
                 return self.async_update_reload_and_abort(entry, data={CONF_KIND: kind, **data})
         return self.async_show_form(
             step_id="reconfigure_profile",
@@ -300,6 +311,23 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
             description_placeholders=placeholders,
         )
+
+    async def async_step_insecure_login(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask before saving a profile that would send its password unencrypted."""
+        assert self._insecure is not None
+        kind, title, data, entry = self._insecure
+        if user_input is None:
+            return self.async_show_form(
+                step_id="insecure_login",
+                data_schema=vol.Schema({}),
+                description_placeholders={"name": title, "kind": kind},
+            )
+        self._insecure = None
+        if entry is not None:
+            return self.async_update_reload_and_abort(entry, data={CONF_KIND: kind, **data})
+        return self.async_create_entry(title=title, data={CONF_KIND: kind, **data})
 
     async def async_step_reconfigure_profile(
         self, user_input: dict[str, Any] | None = None

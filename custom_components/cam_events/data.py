@@ -45,7 +45,7 @@ class CameraData:
 type CamEventsConfigEntry = ConfigEntry[CameraData]
 type ProfileConfigEntry = ConfigEntry[ProfileRuntime]
 # What an entry hook receives: a camera or a handler profile, told apart by is_camera().
-type AnyConfigEntry = CamEventsConfigEntry | ProfileConfigEntry
+type CamEventsAnyConfigEntry = CamEventsConfigEntry | ProfileConfigEntry
 
 
 def is_camera(entry: ConfigEntry[Any]) -> TypeIs[CamEventsConfigEntry]:

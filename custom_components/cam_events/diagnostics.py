@@ -10,14 +10,14 @@ from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
 from .const import CONF_DETECT_URL, CONF_RECIPIENTS, CONF_SENDER
-from .data import AnyConfigEntry, is_camera
+from .data import CamEventsAnyConfigEntry, is_camera
 from .video.source import redact_url
 
 TO_REDACT = {CONF_PASSWORD, CONF_USERNAME, CONF_SENDER, CONF_RECIPIENTS}
 
 
 async def async_get_config_entry_diagnostics(
-    hass: HomeAssistant, entry: AnyConfigEntry
+    hass: HomeAssistant, entry: CamEventsAnyConfigEntry
 ) -> dict[str, Any]:
     """Return what support needs: settings, stream state, counters; never a credential."""
     data = async_redact_data(dict(entry.data), TO_REDACT)

@@ -32,13 +32,14 @@ from .const import (
     KIND_UDP,
 )
 from .data import DATA_DOMAIN, is_profile, profile_entries
+from .delivery import email
 from .delivery.naming import DEFAULT_PRESET, PRESETS, NamingError, render
 from .delivery.outbox import Job
 from .delivery.payload import event_payload
 from .events.model import Event, new_event_id
 from .handlers import ProfileRuntime, async_add_result
 from .hub import CameraEvents
-from .profiles import http_profile, kind_of
+from .profiles import http_profile, kind_of, recipients
 
 DEFAULT_SUBJECT = "{{ camera }}: {{ event.type }} event"
 DEFAULT_MESSAGE = (
@@ -62,9 +63,34 @@ _BASE = vol.Schema(
         vol.Optional("clip", default=False): cv.boolean,
     }
 )
+MAX_RECIPIENTS = 50
+
+
+def _recipients(value: Any) -> list[str]:
+    """Return the plain addresses of `to` (a list, or one comma-separated text).
+
+    Anything that is not one plain address (a display name, a line break smuggling a header)
+    is refused here, translated, before anything is queued.
+    """
+    addresses: list[str] = []
+    for item in cv.ensure_list(value):
+        text = item if isinstance(item, str) else cv.string(item)
+        parts = [text] if "\r" in text or "\n" in text else list(recipients(text)) or [text]
+        for part in parts:
+            try:
+                addresses.append(email.check_address(part))
+            except ValueError:
+                raise validation_error(
+                    "invalid_recipient", address=part.encode("unicode_escape").decode()[:100]
+                ) from None
+    if len(addresses) > MAX_RECIPIENTS:
+        raise validation_error("too_many_recipients", limit=str(MAX_RECIPIENTS))
+    return addresses
+
+
 SCHEMA_EMAIL = _BASE.extend(
     {
-        vol.Optional("to"): vol.All(cv.ensure_list, [cv.string]),
+        vol.Optional("to"): _recipients,
         vol.Optional("subject"): cv.template,
         vol.Optional("message"): cv.template,
     }
@@ -134,6 +160,10 @@ def spool_files(folder: Path, job_id: str, items: list[tuple[str, bytes]]) -> li
 
 async def _handle(call: ServiceCall, handler: str, kind: str) -> ServiceResponse:
     hass = call.hass
+    if kind in (KIND_FTP, KIND_LOCAL) and not (
+        call.data["snapshot"] or call.data["raw_data"] or call.data["clip"]
+    ):
+        raise validation_error("nothing_to_send", handler=handler)
     camera = camera_events(hass, call.data["camera"])
     profile = _profile(hass, call.data["profile"], kind)
     event = await _event(camera, call.data.get("event_id"))
@@ -292,7 +322,7 @@ def async_setup_handler_services(hass: HomeAssistant) -> None:
             try:
                 return await _handle(call, handler, kind)
             except NamingError as err:
-                raise validation_error(err.key) from err
+                raise validation_error(err.key, **err.placeholders) from err
 
         async_register_admin_service(
             hass,

@@ -99,7 +99,9 @@ class ProfileRuntime:
 
     async def async_start(self) -> None:
         """Start this profile's outbox worker (and the HTTP keep-alive)."""
-        self.outbox.register(self.entry.entry_id, self._deliver, self._on_outcome)
+        self.outbox.register(
+            self.entry.entry_id, self._deliver, self._on_outcome, on_queued=self._notify
+        )
         if self.kind == KIND_HTTP and (interval := http_profile(self.entry.data).keepalive) > 0:
             self._keepalive = async_track_time_interval(
                 self.hass,
@@ -184,6 +186,7 @@ class ProfileRuntime:
                 Attachment(name.rsplit("/", 1)[-1], content_type, content)
                 for name, content_type, content in zip(names, content_types, contents, strict=True)
             ]
+            _check_addresses(profile, payload.get("to") or None)
             message = email.build_message(
                 profile,
                 subject=payload["subject"],
@@ -251,6 +254,24 @@ class ProfileRuntime:
         except Exception as err:  # noqa: BLE001 - any failure is reported the same way
             self.last_error = f"keep-alive: {err}"[:MAX_ERROR_LENGTH]
             self._notify()
+
+
+def _check_addresses(profile: email.SmtpProfile, to: list[str] | None) -> None:
+    """Refuse for good a job whose sender or recipients are not plain addresses.
+
+    Service calls are checked at the door; this catches what only shows at delivery (a job
+    queued before that check, a stored recipient list): retrying would never help.
+    """
+    addresses = profile.recipients if to is None else to
+    for address in [profile.sender, *addresses]:
+        try:
+            email.check_address(address)
+        except ValueError:
+            raise PermanentDeliveryError(
+                f"{address!r} is not an e-mail address; the message cannot be sent"
+            ) from None
+    if not addresses:
+        raise PermanentDeliveryError("no recipients: the message cannot be sent")
 
 
 def handler_result(job: Job, outcome: str, profile: str, **extra: Any) -> dict[str, Any]:

@@ -53,9 +53,10 @@ def _error(err: ServiceValidationError) -> web.Response:
 
 def _forbidden(err: Unauthorized) -> web.Response:
     """Answer a logged-in user without the right with 403 (401 stays for a bad token)."""
-    key = "not_allowed" if err.entity_id else "admin_only"
-    message = str(validation_error(key))
-    return web.json_response({"code": key, "message": message}, status=HTTPStatus.FORBIDDEN)
+    refusal = validation_error("not_allowed") if err.entity_id else validation_error("admin_only")
+    return web.json_response(
+        {"code": refusal.translation_key, "message": str(refusal)}, status=HTTPStatus.FORBIDDEN
+    )
 
 
 def _api[V: HomeAssistantView](handler: Handler[V]) -> Handler[V]:

@@ -48,9 +48,17 @@ from .const import (
     KIND_SMTP,
     KIND_UDP,
 )
-from .delivery import email
+from .delivery import email, ftp
 from .delivery.base import AuthenticationError, DeliveryError, PermanentDeliveryError
-from .delivery.naming import PRESETS, NamingError, validate_pattern
+from .delivery.naming import (
+    DEFAULT_PRESET,
+    PLACEHOLDERS,
+    PRESETS,
+    NamingError,
+    as_choice,
+    from_choice,
+    validate_pattern,
+)
 from .delivery.schedule import ScheduleError
 from .flow_selectors import BOOL, PASSWORD, TEXT, number, select
 from .profiles import CONF_VERIFY_SSL, async_test_profile, recipients, time_filter
@@ -58,7 +66,13 @@ from .profiles import CONF_VERIFY_SSL, async_test_profile, recipients, time_filt
 _LOGGER = logging.getLogger(__name__)
 
 NAME_PATTERN = re.compile(r"^.{2,23}$")
+MAX_FTP_USERNAME = 255
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def form_placeholders(error: str = "") -> dict[str, str]:
+    """Return what a profile form's texts fill in: the test's error and the pattern tokens."""
+    return {"error": error, **PLACEHOLDERS}
 
 
 def _field(
@@ -72,7 +86,12 @@ def _field(
 
 def profile_schema(kind: str, defaults: Mapping[str, Any], *, with_name: bool) -> vol.Schema:
     """Return the form of a profile kind, filled with `defaults`."""
-    d = defaults
+    d = dict(defaults)
+    # Option values are translation keys (lower case, no braces): show stored values that way.
+    if CONF_PATTERN in d:
+        d[CONF_PATTERN] = as_choice(str(d[CONF_PATTERN]))
+    if CONF_METHOD in d:
+        d[CONF_METHOD] = str(d[CONF_METHOD]).lower()
     fields: dict[Any, Any] = {}
     if with_name:
         fields[_field(d, CONF_NAME)] = TEXT
@@ -100,9 +119,7 @@ def profile_schema(kind: str, defaults: Mapping[str, Any], *, with_name: bool) -
             _field(d, CONF_PASSIVE, True): BOOL,
             _field(d, CONF_FTPS, False): BOOL,
             _field(d, CONF_VERIFY_SSL, True): BOOL,
-            _field(d, CONF_PATTERN, PRESETS["camera_date_time"]): select(
-                list(PRESETS.values()), "pattern", custom=True
-            ),
+            _field(d, CONF_PATTERN, DEFAULT_PRESET): select(list(PRESETS), "pattern", custom=True),
             _field(d, CONF_TIMEOUT, 15): number(1, 120, "s"),
         }
     elif kind == KIND_HTTP:
@@ -110,7 +127,7 @@ def profile_schema(kind: str, defaults: Mapping[str, Any], *, with_name: bool) -
             _field(d, CONF_HOST): TEXT,
             _field(d, CONF_PORT, 80): number(1, 65535),
             _field(d, CONF_PATH, "/"): TEXT,
-            _field(d, CONF_METHOD, "POST"): select(["POST", "GET"], "method"),
+            _field(d, CONF_METHOD, "post"): select(["post", "get"], "method"),
             _field(d, CONF_USERNAME, required=False): TEXT,
             _field(d, CONF_PASSWORD, required=False): PASSWORD,
             _field(d, CONF_HTTPS, False): BOOL,
@@ -131,9 +148,7 @@ def profile_schema(kind: str, defaults: Mapping[str, Any], *, with_name: bool) -
     elif kind == KIND_LOCAL:
         fields |= {
             _field(d, CONF_FOLDER, "cam_events"): TEXT,
-            _field(d, CONF_PATTERN, PRESETS["camera_date_time"]): select(
-                list(PRESETS.values()), "pattern", custom=True
-            ),
+            _field(d, CONF_PATTERN, DEFAULT_PRESET): select(list(PRESETS), "pattern", custom=True),
         }
     return vol.Schema(fields)
 
@@ -163,13 +178,15 @@ def check_fields(hass: HomeAssistant, kind: str, data: dict[str, Any]) -> dict[s
             except ValueError:
                 errors[key] = "invalid_address"
     elif kind == KIND_FTP:
-        if not 1 <= len(str(data.get(CONF_USERNAME, ""))) <= 32:
+        # Any length the server takes; never a line break (it would end the FTP command).
+        username = str(data.get(CONF_USERNAME, ""))
+        if not 1 <= len(username) <= MAX_FTP_USERNAME or not username.isprintable():
             errors[CONF_USERNAME] = "invalid_username"
-        if not 4 <= len(str(data.get(CONF_PASSWORD, ""))) <= 16:
+        if not str(data.get(CONF_PASSWORD, "")).isprintable():
             errors[CONF_PASSWORD] = "invalid_password"
     if kind in (KIND_FTP, KIND_LOCAL):
         try:
-            data[CONF_PATTERN] = validate_pattern(str(data.get(CONF_PATTERN, "")))
+            data[CONF_PATTERN] = validate_pattern(from_choice(str(data.get(CONF_PATTERN, ""))))
         except NamingError as err:
             errors[CONF_PATTERN] = err.key
     if kind == KIND_LOCAL:
@@ -193,13 +210,16 @@ async def async_validate_profile(
     """Check fields, then connect; return (data, errors, description placeholders)."""
     data = _as_ints({k: v for k, v in user_input.items() if v not in (None, "")})
     errors = check_fields(hass, kind, data)
-    placeholders = {"error": ""}
+    placeholders = form_placeholders()
     if errors:
         return data, errors, placeholders
     try:
         await async_test_profile(hass, kind, data)
     except AuthenticationError as err:
         errors["base"] = "invalid_auth"
+        placeholders["error"] = str(err)
+    except ftp.ProbeError as err:
+        errors["base"] = "upload_test_failed"
         placeholders["error"] = str(err)
     except PermanentDeliveryError as err:
         errors["base"] = "refused"
@@ -212,6 +232,15 @@ async def async_validate_profile(
         errors[_field_of(key)] = key
     _LOGGER.debug("Testing a %s profile: %s", kind, errors or "ok")
     return data, errors, placeholders
+
+
+def insecure_login(kind: str, data: Mapping[str, Any]) -> bool:
+    """Whether the profile would send its password unencrypted (HTTP Basic, SMTP without TLS)."""
+    if kind == KIND_HTTP:
+        return bool(data.get(CONF_PASSWORD) or data.get(CONF_USERNAME)) and not data.get(CONF_HTTPS)
+    if kind == KIND_SMTP:
+        return bool(data.get(CONF_AUTH)) and data.get(CONF_SECURITY) == email.Security.NONE
+    return False
 
 
 def _field_of(key: str) -> str:

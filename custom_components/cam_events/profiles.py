@@ -76,7 +76,7 @@ def ftp_profile(data: Mapping[str, Any]) -> ftp.FtpProfile:
         host=data[CONF_HOST],
         port=int(data[CONF_PORT]),
         username=data[CONF_USERNAME],
-        password=data[CONF_PASSWORD],
+        password=data.get(CONF_PASSWORD) or "",
         base_path=data.get(CONF_BASE_PATH) or "/",
         passive=bool(data.get(CONF_PASSIVE, True)),
         ftps=bool(data.get(CONF_FTPS, False)),
@@ -91,7 +91,8 @@ def http_profile(data: Mapping[str, Any]) -> http_push.HttpProfile:
         host=data[CONF_HOST],
         port=int(data[CONF_PORT]),
         path=data.get(CONF_PATH) or "/",
-        method=http_push.Method(data.get(CONF_METHOD, "POST")),
+        # Forms store "post"/"get" (option values are translation keys); older entries "POST".
+        method=http_push.Method(str(data.get(CONF_METHOD, "post")).upper()),
         username=data.get(CONF_USERNAME) or None,
         password=data.get(CONF_PASSWORD) or None,
         https=bool(data.get(CONF_HTTPS, False)),

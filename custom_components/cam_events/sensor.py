@@ -16,7 +16,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .data import AnyConfigEntry, is_camera
+from .data import CamEventsAnyConfigEntry, is_camera
 from .entity import CamEventsEntity, ProfileEntity
 from .handlers import ProfileRuntime
 from .runtime import CameraRuntime
@@ -116,7 +116,7 @@ PROFILE_SENSORS: tuple[ProfileSensorDescription, ...] = (
 
 async def async_setup_entry(
     hass: HomeAssistant,
-    entry: AnyConfigEntry,
+    entry: CamEventsAnyConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a camera's diagnostic sensors, or a profile's health sensors."""

@@ -21,7 +21,6 @@ import os
 from pathlib import Path
 import socket
 import subprocess
-import sys
 import time
 from typing import IO, TYPE_CHECKING, Any
 
@@ -29,7 +28,7 @@ import aiohttp
 import pytest
 
 from devtools.clips import make_clip
-from devtools.develop import prepare_config
+from devtools.develop import hass_command, prepare_config
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser
@@ -45,13 +44,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-# As scripts/develop: Assist's voice packages have no wheels for Python 3.14.
-SKIP_PIP_PACKAGES = "pymicro-vad,pyspeex-noise"
-# Without them the UI never gets past "Loading...": the frontend's first `get_services` fails,
-# because Home Assistant imports assist_satellite (and so assist_pipeline, which imports them)
-# to check the feature filters of services.yaml files. Where they are not installed, empty
-# stand-ins on the subprocess's PYTHONPATH let that import work; no voice pipeline runs here.
-VOICE_STAND_INS = {"pymicro_vad": "MicroVad", "pyspeex_noise": "AudioProcessor"}
 STOP_TIMEOUT = 30.0
 LOG_TAIL_LINES = 60
 
@@ -195,31 +187,10 @@ def hass_config_folder(tmp_path: Path, browser_available: None) -> Path:
     return config_dir
 
 
-def _voice_stand_ins(folder: Path) -> str | None:
-    """Write stand-ins for the voice packages that are missing; return the folder if any."""
-    missing = {
-        module: name
-        for module, name in VOICE_STAND_INS.items()
-        if importlib.util.find_spec(module) is None
-    }
-    if not missing:
-        return None
-    folder.mkdir()
-    for module, name in missing.items():
-        (folder / f"{module}.py").write_text(
-            f'"""Stand-in: the real package does not build here."""\n\n\nclass {name}:\n'
-            f'    """Never used by the browser test."""\n'
-        )
-    return str(folder)
-
-
 @pytest.fixture
-def hass_env(tmp_path: Path) -> dict[str, str]:
+def hass_env() -> dict[str, str]:
     """The environment of the Home Assistant subprocess."""
-    env = dict(os.environ)
-    if stand_ins := _voice_stand_ins(tmp_path / "stand_ins"):
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [stand_ins, env.get("PYTHONPATH")]))
-    return env
+    return dict(os.environ)
 
 
 @pytest.fixture
@@ -241,15 +212,9 @@ async def home_assistant(
 
     port = free_port()
     await prepare_config(hass_config_folder, port=port)
-    hass_bin = Path(sys.executable).with_name("hass")
-    command = [str(hass_bin)] if hass_bin.exists() else [sys.executable, "-m", "homeassistant"]
     started = time.monotonic()
     process = await asyncio.create_subprocess_exec(
-        *command,
-        "-c",
-        str(hass_config_folder),
-        "--skip-pip-packages",
-        SKIP_PIP_PACKAGES,
+        *hass_command(hass_config_folder),
         env={**hass_env, "SETUP_PORT": str(port)},
         stdin=subprocess.DEVNULL,
         stdout=hass_output,

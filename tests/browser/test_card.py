@@ -3,12 +3,13 @@
 The main test walks through the card the way a user would: log in, see the card (live view,
 motion state, activity strip, timeline), watch a new event appear, trigger one with a button,
 page and filter the timeline, open an event's details and see a handler's result come in,
-switch to the dark theme and to a phone's width, look at cards configured wrongly, and see
-the camera go away. Screenshots go to artifacts/screenshots/ (and, with UPDATE_SCREENSHOTS=1,
-the light, dark and narrow ones to docs/screenshots/ for the README). Another test puts the
-card on a page of its own with a stand-in `hass` for what a real camera rarely does (no
-history, a lost snapshot, no camera element); a third checks, in process, how the
-integration serves and registers it.
+play a clip recorded from the camera, switch to the dark theme and to a phone's width, look
+at cards configured wrongly, and see the camera go away. Screenshots go to
+artifacts/screenshots/ (and, with UPDATE_SCREENSHOTS=1, the light, dark, narrow and clip ones
+to docs/screenshots/ for the README). Other tests put the card on a page of its own with a
+stand-in `hass` for what a real camera rarely does (no history, a lost snapshot, no camera
+element, a clip that cannot play, an action refused or unanswered, a strip over midnight);
+another checks, in process, how the integration serves and registers it.
 """
 
 from __future__ import annotations
@@ -352,6 +353,56 @@ async def test_card_in_browser(home_assistant: HomeAssistantInstance, browser: B
     await detail.locator(".back").click()
     await expect(card.locator(".events")).to_be_visible()
 
+    # --- a clip recorded from the camera plays in its event's detail (the demo camera sends
+    # H.264, remuxed into the clip as it came; Debian's chromium decodes it)
+    started = time.monotonic()
+    recorded = await ha.service(
+        "record", {"camera": ha.camera, "duration": 2, "preroll": 1, "postroll": 1}
+    )
+
+    async def recorded_event() -> dict[str, Any]:
+        answer = await ha.ws(
+            {"type": "cam_events/events", "camera": ha.camera, "event_type": "manual", "limit": 5}
+        )
+        return next((e for e in answer["objects"] if e["id"] == recorded["id"]), {})
+
+    stored_clip = await _eventually(
+        recorded_event, lambda event: bool(event.get("clip_url")), 30, "the recorded clip"
+    )
+    timings["clip_recorded"] = time.monotonic() - started
+    assert stored_clip["clip_url"] == f"/api/cam_events/clips/{recorded['id']}.mp4"
+    await card.locator(f'.item[data-id="{recorded["id"]}"]').click()
+    video = detail.locator(".clip video")
+    await expect(video).to_have_count(1, timeout=10_000)
+    src = await video.get_attribute("src") or ""
+    assert re.match(
+        rf"^{re.escape(ha.base_url)}/api/cam_events/clips/{recorded['id']}\.mp4\?authSig=", src
+    ), src
+    await video.evaluate("video => video.play()")
+    playing = await _eventually(
+        lambda: video.evaluate("v => v.currentTime"), lambda t: t > 1.0, 15, "the clip's time"
+    )
+    clip = await video.evaluate(
+        "v => ({error: v.error && v.error.code, width: v.videoWidth, duration: v.duration})"
+    )
+    assert clip["error"] is None, clip
+    assert clip["width"] == 640, clip  # decoded pictures of the demo camera
+    assert 2.5 <= clip["duration"] <= 6, clip  # pre-roll + 2 s + post-roll, at key frames
+    timings["clip_played_to"] = playing
+    # A handler's result for the event shown comes in: the clip plays on, not from the start.
+    await video.evaluate("v => { v.dataset.marker = 'the same player'; }")
+    await ha.service(
+        "save_snapshot", {"camera": ha.camera, "profile": profile, "event_id": recorded["id"]}
+    )
+    await expect(detail.locator("table.handlers tr").nth(1)).to_contain_text("save_snapshot")
+    await expect(video).to_have_attribute("data-marker", "the same player")
+    assert await video.evaluate("v => !v.paused && v.currentTime") > playing
+    await video.evaluate("v => { v.pause(); v.currentTime = 1.5; }")  # the same picture each run
+    await _eventually(lambda: video.evaluate("v => v.seeking"), lambda s: not s, 5, "seeking")
+    await _screenshot(card, "card-clip.png")
+    await detail.locator(".back").click()
+    await expect(card.locator(".events")).to_be_visible()
+
     # --- dark theme (the user's theme setting; the frontend applies it live)
     def background() -> Awaitable[str]:
         return card.locator("ha-card").evaluate("el => getComputedStyle(el).backgroundColor")
@@ -428,6 +479,9 @@ async def test_card_in_browser(home_assistant: HomeAssistantInstance, browser: B
     entry_id = ha.info["entry_id"]
     await ha.ws({"type": "config_entries/disable", "entry_id": entry_id, "disabled_by": "user"})
     await expect(card.locator(".live")).to_have_text("Camera unavailable", timeout=10_000)
+    for button in await card.locator(".triggers button").all():
+        await expect(button).to_be_disabled()
+        await expect(button).to_have_attribute("title", re.compile(r"^The camera is unavailable"))
 
     assert not [error for error in errors if "cam-events-card" in error], errors
     await context.close()
@@ -460,7 +514,7 @@ async def test_card_module_registered(
 
 
 FAKE_ORIGIN = "http://card.test"
-FAKE_HASS = """({events, unavailable, admin}) => {
+FAKE_HASS = """({events, unavailable, admin, config}) => {
     const camera = "camera.yard";
     const state = (s) => ({entity_id: camera, state: s,
         attributes: {friendly_name: "Yard", access_token: "t0ken"}});
@@ -473,9 +527,13 @@ FAKE_HASS = """({events, unavailable, admin}) => {
         user: {is_admin: admin},
         hassUrl: (path) => path,
         fetchWithAuth: (path) => fetch(path),
-        callService: async (...args) => { calls.push(args); },
+        callService: async (...args) => {
+            calls.push(args);
+            if (window.serviceAnswer) return window.serviceAnswer(...args);
+        },
         callWS: async (msg) => {
             calls.push(msg);
+            if (msg.type === "auth/sign_path") return {path: `${msg.path}?authSig=s1gned`};
             if (msg.type === "cam_events/event_types") return {event_types: [
                 {name: "motion", caps: {can_be_triggered: false}},
                 {name: "manual", caps: {can_be_triggered: true}}]};
@@ -493,7 +551,7 @@ FAKE_HASS = """({events, unavailable, admin}) => {
         document.querySelector("cam-events-card").hass = window.fakeHass;
     };
     const card = document.createElement("cam-events-card");
-    card.setConfig({type: "custom:cam-events-card", entity: camera});
+    card.setConfig({type: "custom:cam-events-card", entity: camera, ...config});
     card.hass = window.fakeHass;
     document.body.append(card);
 }"""
@@ -507,8 +565,14 @@ def _jpeg() -> bytes:
     return buffer.getvalue()
 
 
-async def _fake_page(browser: Browser, **setup: Any) -> Page:
-    """A page with the card and a stand-in `hass`, served from a made-up origin."""
+async def _fake_page(
+    browser: Browser, *, now: datetime | None = None, fake_timers: bool = False, **setup: Any
+) -> Page:
+    """A page with the card and a stand-in `hass`, served from a made-up origin.
+
+    `now` fixes the page's clock (Date) at that time, in UTC; `fake_timers` also makes its
+    timers wait for `page.clock` to move them on.
+    """
     from playwright.async_api import Route
 
     module = (REPO / "custom_components/cam_events/frontend/cam-events-card.js").read_text()
@@ -522,15 +586,25 @@ async def _fake_page(browser: Browser, **setup: Any) -> Page:
             await route.fulfill(content_type="text/javascript", body=module)
         elif path.startswith("/api/camera_proxy/"):
             await route.fulfill(content_type="image/jpeg", body=jpeg)
+        elif path == "/api/cam_events/clips/NOTAVIDEO.mp4":
+            await route.fulfill(content_type="video/mp4", body=b"these bytes are no video")
         else:
             await route.fulfill(status=404, body="not found")
 
-    page = await browser.new_page(viewport={"width": 500, "height": 1200})
+    page = await browser.new_page(
+        viewport={"width": 500, "height": 1200}, locale="en-US", timezone_id="UTC"
+    )
+    if fake_timers:
+        await page.clock.install(time=now)
+    elif now is not None:
+        await page.clock.set_fixed_time(now)
     await page.route(f"{FAKE_ORIGIN}/**", serve)
     await page.goto(f"{FAKE_ORIGIN}/")
     await page.add_script_tag(url=f"{FAKE_ORIGIN}/card.js", type="module")
     await page.wait_for_function("customElements.get('cam-events-card') !== undefined")
-    await page.evaluate(FAKE_HASS, {"events": [], "unavailable": False, "admin": True, **setup})
+    await page.evaluate(
+        FAKE_HASS, {"events": [], "unavailable": False, "admin": True, "config": {}, **setup}
+    )
     return page
 
 
@@ -605,4 +679,122 @@ async def test_card_offers_no_trigger_to_a_non_admin(browser: Browser) -> None:
     await page.close()
     page = await _fake_page(browser)
     await expect(page.locator("cam-events-card .triggers button")).to_have_text(["manual"])
+    await page.close()
+
+
+@pytest.mark.enable_socket
+@pytest.mark.timeout(60)
+async def test_card_says_why_an_action_fails(browser: Browser) -> None:
+    """Trigger buttons wait for the camera; a refused, lost or unanswered action says so."""
+    from playwright.async_api import expect
+
+    page = await _fake_page(browser, unavailable=True, fake_timers=True, now=datetime.now(UTC))
+    card = page.locator("cam-events-card")
+    button = card.locator('.triggers button[data-type="manual"]')
+    await expect(card.locator(".live")).to_have_text("Camera unavailable")
+    await expect(button).to_be_disabled()
+    await expect(button).to_have_attribute("title", re.compile(r"^The camera is unavailable"))
+    await page.evaluate("window.makeAvailable()")
+    await expect(button).to_be_enabled()
+    await expect(button).to_have_attribute("title", "Trigger a manual event")
+
+    status = card.locator(".status")
+    refusal = {"code": "service_validation_error", "message": "The camera is not running."}
+    await page.evaluate("r => { window.serviceAnswer = () => Promise.reject(r); }", refusal)
+    await button.click()
+    await expect(status).to_have_text("Could not trigger manual: The camera is not running.")
+    await expect(status).to_have_class(re.compile(r"\berror\b"))
+    await expect(button).to_be_enabled()
+
+    # The websocket library rejects with a bare number when the connection drops.
+    await page.evaluate("() => { window.serviceAnswer = () => Promise.reject(3); }")
+    await button.click()
+    await expect(status).to_have_text(
+        "Could not trigger manual: the connection to Home Assistant was lost"
+    )
+
+    # While reconnecting, messages are queued and never answered: the card gives up.
+    await page.evaluate("() => { window.serviceAnswer = () => new Promise(() => {}); }")
+    await button.click()
+    await expect(button).to_be_disabled()
+    await page.clock.run_for(16_000)
+    await expect(status).to_have_text(
+        "Could not trigger manual: no answer from Home Assistant (is the connection lost?)"
+    )
+    await expect(button).to_be_enabled()
+    await page.close()
+
+
+@pytest.mark.enable_socket
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    ("hours", "now", "axis", "days", "lefts"),
+    [
+        # An hour over midnight: times of yesterday carry the date; the new day is marked.
+        (1, "2026-11-28T00:30:00", ["Nov 27, 11:30 PM", "12:00 AM", "now"], ["Nov 28"], [50.0]),
+        # Two days: both midnights marked where they fall.
+        (
+            48,
+            "2026-11-28T12:00:00",
+            ["11/26/2026", "Nov 27, 12:00 PM", "now"],
+            ["Nov 27", "Nov 28"],
+            [25.0, 75.0],
+        ),
+        # Within one day: no marks, plain times.
+        (1, "2026-11-28T12:30:00", ["11:30 AM", "12:00 PM", "now"], [], []),
+    ],
+)
+async def test_activity_axis_labels_the_day_change(
+    browser: Browser, hours: int, now: str, axis: list[str], days: list[str], lefts: list[float]
+) -> None:
+    from playwright.async_api import expect
+
+    when = datetime.fromisoformat(now).replace(tzinfo=UTC)
+    page = await _fake_page(browser, now=when, config={"hours": hours})
+    card = page.locator("cam-events-card")
+    await expect(card.locator(".axis span")).to_have_text(axis)
+    await expect(card.locator(".days span")).to_have_text(days)
+    marks = await card.locator(".strip .midnight").evaluate_all(
+        "els => els.map(el => parseFloat(el.style.left))"
+    )
+    assert marks == pytest.approx(lefts, abs=0.01)
+    await page.close()
+
+
+@pytest.mark.enable_socket
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    ("clip_id", "message"),
+    [
+        ("GONE", "Clip unavailable: HTTP 404"),
+        ("NOTAVIDEO", re.compile(r"^This browser cannot play the clip")),
+    ],
+)
+async def test_clip_that_cannot_play_says_why(
+    browser: Browser, clip_id: str, message: str | re.Pattern[str]
+) -> None:
+    """A clip that is gone, or that the browser cannot decode: a message, not a black box."""
+    from playwright.async_api import expect
+
+    event = {
+        "id": clip_id,
+        "camera": "camera.yard",
+        "type": "manual",
+        "start": "2026-11-28T22:31:12.000Z",
+        "end": "2026-11-28T22:31:16.000Z",
+        "duration": 4.0,
+        "metadata": {},
+        "snapshot": None,
+        "clip": "Yard/20261128/223112_manual.mp4",
+        "clip_url": f"/api/cam_events/clips/{clip_id}.mp4",
+        "handlers": [],
+    }
+    page = await _fake_page(browser, events=[event])
+    card = page.locator("cam-events-card")
+    await card.locator(".item").click()
+    video = card.locator(".detail .clip video")
+    await expect(video).to_have_attribute(
+        "src", f"/api/cam_events/clips/{clip_id}.mp4?authSig=s1gned"
+    )
+    await expect(card.locator(".detail .clip .msg.error")).to_have_text(message, timeout=10_000)
     await page.close()

@@ -1,9 +1,11 @@
-"""FTP delivery against a real FTP / explicit FTPS server (pyftpdlib on 127.0.0.1)."""
+"""FTP delivery against real FTP / explicit FTPS servers: pyftpdlib, and vsftpd as packaged."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 import dataclasses
+import ftplib
 from pathlib import Path
 import socket
 import time
@@ -21,6 +23,12 @@ from custom_components.cam_events.delivery.base import (
 from custom_components.cam_events.video.jpeg import encode_jpeg
 from devtools.clips import background
 from tests.peers.ftp import FtpServer
+from tests.peers.vsftpd import (
+    PASSWORD as VSFTPD_PASSWORD,
+    USER as VSFTPD_USER,
+    Vsftpd,
+    vsftpd_servers,
+)
 
 USER, PASSWORD = "cam", "pa55-Word!"
 SNAPSHOT = "porch/20260307/090503_motion.jpg"
@@ -257,3 +265,142 @@ async def test_nothing_to_upload_does_not_connect(ftp_server: Callable[..., FtpS
     server = ftp_server()
     assert await ftp.upload(_profile(server), []) == []
     assert server.commands == []
+
+
+# ---- vsftpd as Debian packages it ----------------------------------------------------------
+
+
+@pytest.fixture
+def vsftpd(socket_enabled: None, tmp_path: Path) -> Iterator[Callable[..., Vsftpd]]:
+    """Start Debian's vsftpd (packaged configuration plus explicit FTPS); stop it by PID."""
+    with vsftpd_servers(tmp_path) as start:
+        yield start
+
+
+def _vsftpd_profile(server: Vsftpd, **changes: Any) -> ftp.FtpProfile:
+    profile = ftp.FtpProfile(
+        host="127.0.0.1",
+        port=server.port,
+        username=VSFTPD_USER,
+        password=VSFTPD_PASSWORD,
+        base_path="/upload",
+        ftps=True,
+        timeout=5.0,
+        verify_tls=False,
+    )
+    return dataclasses.replace(profile, **changes)
+
+
+def _listing(profile: ftp.FtpProfile, folder: str) -> list[str]:
+    with ftp._session(profile) as client:  # the transport's own connection, data channel included
+        return sorted(client.nlst(folder))
+
+
+async def test_vsftpd_packaged_defaults_upload_and_list(
+    vsftpd: Callable[..., Vsftpd], jpeg: bytes
+) -> None:
+    """vsftpd requires TLS session reuse on data connections: uploads and listings get it."""
+    server = vsftpd()
+    assert "require_ssl_reuse" not in (server.folder / "vsftpd.conf").read_text()  # default YES
+    profile = _vsftpd_profile(server)
+
+    await ftp.test_connection(profile)  # the probe file went up (and was deleted)
+    assert server.files() == []
+    written = await ftp.upload(
+        profile, [(SNAPSHOT, jpeg), ("porch/20260307/090503_motion.json", b'{"a": 1}')]
+    )
+    assert written == [f"/upload/{SNAPSHOT}", "/upload/porch/20260307/090503_motion.json"]
+    assert (server.upload / SNAPSHOT).read_bytes() == jpeg
+    assert server.files() == [
+        "porch",
+        "porch/20260307",
+        "porch/20260307/090503_motion.jpg",
+        "porch/20260307/090503_motion.json",
+    ]
+    listing = await asyncio.to_thread(_listing, profile, "porch/20260307")
+    assert [name.rsplit("/", 1)[-1] for name in listing] == [
+        "090503_motion.jpg",
+        "090503_motion.json",
+    ]
+    log = server.log.read_text()
+    assert "No SSL session reuse" not in log
+    assert log.count("OK UPLOAD") == 3  # the probe and two files
+
+
+async def test_vsftpd_plain_ftp_tls_gets_522_and_leaves_nothing(
+    vsftpd: Callable[..., Vsftpd], jpeg: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the transport did before: a new TLS session per transfer. vsftpd refuses it (522)
+    and drops the control connection; the part file and the folders go on a fresh connection.
+    """
+    server = vsftpd()
+    profile = _vsftpd_profile(server)
+    monkeypatch.setattr(ftp, "_SessionReusingFtpTls", ftplib.FTP_TLS)
+
+    with pytest.raises(PermanentDeliveryError, match="522 SSL connection failed"):
+        await ftp.upload(profile, [(SNAPSHOT, jpeg)])
+    assert server.files() == []  # no folders, no zero-byte part file
+    with pytest.raises(ftp.PermanentProbeError, match="522"):
+        await ftp.test_connection(profile)
+    assert server.files() == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"write_enable": "NO"}, "550 Permission denied"),  # as Debian ships it
+        ({"pasv_enable": "NO"}, "550 Permission denied"),  # no passive data connections
+    ],
+    ids=["uploads-off", "passive-off"],
+)
+async def test_vsftpd_refusing_data_is_found_by_the_connection_test(
+    vsftpd: Callable[..., Vsftpd], overrides: dict[str, str], expected: str
+) -> None:
+    server = vsftpd(**overrides)
+    with pytest.raises(ftp.PermanentProbeError, match=expected) as caught:
+        await ftp.test_connection(_vsftpd_profile(server))
+    assert VSFTPD_PASSWORD not in str(caught.value)
+    assert server.files() == []
+
+
+async def test_failed_upload_leaves_no_part_file_and_the_next_one_lands(
+    ftp_server: Callable[..., FtpServer], jpeg: bytes
+) -> None:
+    """The file went up but could not be renamed (a 4xx): its part file and new folders go."""
+    server = ftp_server()
+    server.replies["RNFR"] = "450 Rename refused for now."
+    profile = _profile(server)
+    with pytest.raises(DeliveryError, match="450") as caught:
+        await ftp.upload(profile, [(SNAPSHOT, jpeg)])
+    assert not isinstance(caught.value, PermanentDeliveryError)  # 4xx: retried
+    assert server.seen("STOR")
+    assert _files(server.root) == []
+    del server.replies["RNFR"]
+    assert await ftp.upload(profile, [(SNAPSHOT, jpeg)]) == [f"/{SNAPSHOT}"]
+    assert (server.root / SNAPSHOT).read_bytes() == jpeg
+
+
+@pytest.mark.parametrize(
+    ("command", "reply", "permanent"),
+    [
+        ("STOR", "553 Could not create file.", True),
+        ("STOR", "552 Exceeded storage allocation.", True),
+        ("STOR", "452 Insufficient storage space.", False),
+        ("STOR", "421 Service not available, closing control connection.", False),
+        ("STOR", "425 Unable to build data connection: session reuse required.", False),
+        ("PASS", "530 Sorry, the maximum number of clients (3) for this user are connected", False),
+        ("PASS", "550 Too many connections from your address, try again later.", False),
+    ],
+)
+async def test_permanent_and_temporary_answers(
+    ftp_server: Callable[..., FtpServer], jpeg: bytes, command: str, reply: str, permanent: bool
+) -> None:
+    """5xx: a dead letter at once, with the server's words; 4xx and a busy 5xx: retried."""
+    server = ftp_server()
+    server.replies[command] = reply
+    with pytest.raises(DeliveryError) as caught:
+        await ftp.upload(_profile(server), [(SNAPSHOT, jpeg)])
+    assert isinstance(caught.value, PermanentDeliveryError) is permanent
+    assert not isinstance(caught.value, AuthenticationError)
+    assert reply in str(caught.value)
+    assert _files(server.root) == []

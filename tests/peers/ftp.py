@@ -42,6 +42,8 @@ class FtpServer:
         self.passive_ports = passive_ports
         self.port = 0
         self.commands: list[str] = []
+        self.replies: dict[str, str] = {}
+        """Commands answered with this reply instead of being run (e.g. {"STOR": "452 Full"})."""
         self._lock = threading.Lock()
         self._server: _PyFtpServer | None = None
         self._thread: threading.Thread | None = None
@@ -84,6 +86,10 @@ class FtpServer:
         def pre_process_command(self: FTPHandler, line: str, cmd: str, arg: str) -> None:
             with server._lock:
                 server.commands.append(cmd.upper())
+                reply = server.replies.get(cmd.upper())
+            if reply is not None:
+                self.respond(reply)
+                return
             base.pre_process_command(self, line, cmd, arg)
 
         attributes["pre_process_command"] = pre_process_command

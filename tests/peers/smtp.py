@@ -56,6 +56,8 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self._server.delay:
+            await asyncio.sleep(self._server.delay)  # a slow server: seconds per message
         raw = envelope.original_content or b""
         if isinstance(envelope.content, bytes):
             raw = envelope.content
@@ -91,6 +93,8 @@ class SmtpServer:
         self.port = 0
         self.messages: list[Received] = []
         self.refuse_recipients: dict[str, int] = {}
+        self.delay = 0.0
+        """Seconds the server takes to accept each message (after DATA)."""
         self.logins: list[tuple[str, bool]] = []
         self.lock = threading.Lock()
         self._controller: _Controller | None = None

@@ -54,11 +54,24 @@ PRESETS: dict[str, str] = {
     "event_date_time": "{event}/{Y}{m}{d}_{H}{M}{S}_{camera}",
 }
 DEFAULT_PRESET = "camera_date_time"
+# Forms offer the presets by name (a name doubles as a translation key, so it cannot hold
+# braces); the form maps a name to its pattern on save, so entries always store patterns.
+_PRESET_NAMES = {pattern: name for name, pattern in PRESETS.items()}
 
 TOKENS = frozenset({"camera", "event", "id", "Y", "y", "m", "d", "H", "M", "S", "ms", "n"})
 TEXT_TOKENS = ("camera", "event", "id")
 # A name must change at least every second (or with every event) so files don't collide.
 UNIQUE_TOKENS = frozenset({"S", "ms", "id"})
+# Messages that name tokens get them as placeholders: a literal "{id}" in a translation would
+# be read as a placeholder (Home Assistant's frontend formats strings as ICU messages, and
+# hassfest refuses the ICU quoting '{id}'), so the braces come from here.
+PLACEHOLDERS: dict[str, str] = {
+    "pattern_tokens": ", ".join(
+        f"{{{token}}}"
+        for token in ("camera", "event", "id", "Y", "y", "m", "d", "H", "M", "S", "ms", "n")
+    ),
+    "unique_tokens": ", ".join(f"{{{token}}}" for token in ("S", "ms", "id")),
+}
 MAX_PATTERN_LENGTH = 200
 MAX_COMPONENT_LENGTH = 100
 # Short enough that a segment's literal text and time tokens (plus a burst index and the
@@ -75,10 +88,11 @@ _EXTENSION = re.compile(r"^(\.[A-Za-z0-9]{1,10})?$", re.ASCII)
 class NamingError(ValueError):
     """A file-name pattern the integration refuses; `key` names the reason (translation key)."""
 
-    def __init__(self, key: str) -> None:
-        """Keep the reason."""
+    def __init__(self, key: str, **placeholders: str) -> None:
+        """Keep the reason and the placeholders its message shows."""
         super().__init__(key)
         self.key = key
+        self.placeholders = placeholders
 
 
 def _tokens(pattern: str) -> list[str]:
@@ -90,6 +104,16 @@ def _tokens(pattern: str) -> list[str]:
     if any(name not in TOKENS for name in names):
         raise NamingError("invalid_pattern")
     return names
+
+
+def from_choice(choice: str) -> str:
+    """Return the pattern a form's choice stands for: a preset's name, or the pattern itself."""
+    return PRESETS.get(choice.strip(), choice)
+
+
+def as_choice(pattern: str) -> str:
+    """Return how a form shows a stored pattern: its preset's name, or the pattern itself."""
+    return _PRESET_NAMES.get(pattern, pattern)
 
 
 def validate_pattern(pattern: str) -> str:
@@ -115,7 +139,7 @@ def validate_pattern(pattern: str) -> str:
     if any(len(segment) > MAX_SEGMENT_LENGTH for segment in segments):
         raise NamingError("invalid_pattern")
     if not UNIQUE_TOKENS.intersection(names):
-        raise NamingError("pattern_not_unique")
+        raise NamingError("pattern_not_unique", **PLACEHOLDERS)
     return pattern
 
 

@@ -422,6 +422,7 @@ class _Worker:
     profile: str
     deliver: Deliver
     listener: Listener | None
+    on_queued: Callable[[], None] | None = None
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
     stopping: bool = False
@@ -485,13 +486,24 @@ class Outbox:
             self._queue(job.profile).add(job)
         self._started = True
 
-    def register(self, profile: str, deliver: Deliver, listener: Listener | None = None) -> None:
-        """Start the worker of a profile: it delivers the profile's pending jobs, then waits."""
+    def register(
+        self,
+        profile: str,
+        deliver: Deliver,
+        listener: Listener | None = None,
+        on_queued: Callable[[], None] | None = None,
+    ) -> None:
+        """Start the worker of a profile: it delivers the profile's pending jobs, then waits.
+
+        ``listener`` hears how each attempt ended; ``on_queued`` is called (on the loop) the
+        moment a job joins the profile's queue (enqueued or requeued), so a queue length
+        shown to the user counts jobs waiting behind a slow delivery at once.
+        """
         if not self._started:
             raise RuntimeError("outbox is not started")
         if profile in self._workers:
             raise ValueError(f"profile {profile!r} is already registered")
-        worker = _Worker(profile, deliver, listener)
+        worker = _Worker(profile, deliver, listener, on_queued)
         self._workers[profile] = worker
         worker.task = asyncio.get_running_loop().create_task(
             self._run(worker, self._queue(profile), self._retiring.get(profile)),
@@ -554,8 +566,19 @@ class Outbox:
         stored = replace(job)
         future = asyncio.ensure_future(self._run_blocking(partial(self._store.add, stored)))
         # Schedule the job once stored, even if this call is cancelled meanwhile.
-        future.add_done_callback(partial(self._added, stored))
+        pushed = False
+
+        def added(done: asyncio.Future[None]) -> None:
+            nonlocal pushed
+            if not pushed and not done.cancelled() and done.exception() is None:
+                pushed = True
+                self._push(stored)
+
+        future.add_done_callback(added)
         await asyncio.shield(future)
+        # Counted (and its worker woken) before this returns, whatever order the loop runs
+        # the callback in: a queue length read right after an enqueue includes the job.
+        added(future)
         return job
 
     async def retry_dead(
@@ -611,11 +634,11 @@ class Outbox:
         """Add a stored pending job to the schedule and wake its worker."""
         if self._queue(job.profile).add(job) and (worker := self._workers.get(job.profile)):
             worker.wake.set()
-
-    def _added(self, job: Job, future: asyncio.Future[None]) -> None:
-        """Schedule a job once its insert succeeded."""
-        if not future.cancelled() and future.exception() is None:
-            self._push(job)
+            if worker.on_queued is not None:
+                try:
+                    worker.on_queued()
+                except Exception:
+                    _LOGGER.exception("Error in the outbox queue listener of %s", job.profile)
 
     def _backoff(self, attempts: int) -> float:
         """Return the delay after the ``attempts``-th failed attempt."""

@@ -18,6 +18,17 @@ const DEFAULT_PAGE = 10;
 const FALLBACK_REFRESH_MS = 5000;
 const STREAM_WAIT_MS = 4000;
 const STATUS_MS = 4000;
+// An action with no answer by then failed (a lost connection queues messages, never fails).
+const ACTION_TIMEOUT_MS = 15000;
+// The activity strip marks each midnight in it, up to this many (a month shows dates only).
+const MAX_DAY_MARKS = 8;
+// home-assistant-js-websocket rejects with these numbers, not Errors.
+const SOCKET_ERRORS = {
+  1: "cannot connect to Home Assistant",
+  2: "the login is no longer valid",
+  3: "the connection to Home Assistant was lost",
+};
+const UNAVAILABLE_TIP = "The camera is unavailable: events can be triggered once it is back.";
 const BUILTIN_TYPES = ["motion", "net", "snapshot", "manual", "tamper"];
 // Types whose events last (they end later); the others are instants.
 const LASTING_TYPES = new Set(["motion", "net", "tamper"]);
@@ -103,6 +114,11 @@ const STYLE = `
     background: var(--primary-color, #03a9f4); }
   .bar.open { background: var(--error-color, #db4437); }
   .axis { display: flex; font-size: 12px; margin-top: 2px; color: var(--secondary-text-color); }
+  .midnight { position: absolute; top: 0; bottom: 0; width: 0;
+    border-left: 1px dashed var(--secondary-text-color, #727272); }
+  .days { position: relative; height: 16px; font-size: 12px; color: var(--secondary-text-color); }
+  .days span { position: absolute; transform: translateX(-50%); white-space: nowrap; }
+  .clip .msg { margin-top: 4px; }
   .list { list-style: none; margin: 0; padding: 0; }
   .item { display: flex; gap: 12px; align-items: center; padding: 8px 4px; cursor: pointer;
     border-bottom: 1px solid var(--divider-color, #e0e0e0); border-radius: 4px; }
@@ -157,6 +173,7 @@ const TEMPLATE = `
         <div class="label act-label"></div>
         <div class="strip"></div>
         <div class="axis"></div>
+        <div class="days" hidden></div>
         <div class="msg act-empty" hidden></div>
       </section>
       <section class="events">
@@ -301,7 +318,25 @@ class CamEventsCard extends HTMLElement {
   }
 
   _errText(err) {
+    if (typeof err === "number") return SOCKET_ERRORS[err] || `connection error ${err}`;
     return err?.message || err?.code || String(err);
+  }
+
+  /** Run an action; reject if Home Assistant does not answer within ACTION_TIMEOUT_MS. */
+  _withTimeout(promise) {
+    let timer;
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error("no answer from Home Assistant (is the connection lost?)")),
+        ACTION_TIMEOUT_MS,
+      );
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  _cameraAvailable() {
+    const state = this._hass?.states[this._config?.entity];
+    return !!state && state.state !== "unavailable";
   }
 
   // --- data ----------------------------------------------------------------------------------
@@ -469,13 +504,17 @@ class CamEventsCard extends HTMLElement {
 
   async _trigger(type, button) {
     button.disabled = true;
+    this._busy = (this._busy || new Set()).add(type);
     try {
-      await this._hass.callService(DOMAIN, "trigger_event", { camera: this._config.entity, type });
+      await this._withTimeout(
+        this._hass.callService(DOMAIN, "trigger_event", { camera: this._config.entity, type }),
+      );
       this._setStatus(`Triggered ${type}`);
     } catch (err) {
       this._setStatus(`Could not trigger ${type}: ${this._errText(err)}`, true);
     } finally {
-      button.disabled = false;
+      this._busy.delete(type);
+      this._updateTriggers();
     }
   }
 
@@ -571,9 +610,19 @@ class CamEventsCard extends HTMLElement {
     const admin = this._hass?.user?.is_admin !== false;
     row.hidden = !triggerable.length || !admin;
     row.innerHTML = `<span class="label">Trigger</span>${triggerable
-      .map((t) => `<button data-type="${esc(t.name)}" title="Trigger a ${esc(t.name)} event">
-        ${esc(t.name)}</button>`)
+      .map((t) => `<button data-type="${esc(t.name)}">${esc(t.name)}</button>`)
       .join("")}`;
+    this._updateTriggers();
+  }
+
+  /** Buttons work while the camera is available (the service refuses otherwise): say why not. */
+  _updateTriggers() {
+    const available = this._cameraAvailable();
+    for (const button of this.shadowRoot.querySelectorAll(".triggers button[data-type]")) {
+      const type = button.dataset.type;
+      button.disabled = !available || !!this._busy?.has(type);
+      button.title = available ? `Trigger a ${type} event` : UNAVAILABLE_TIP;
+    }
   }
 
   /** Keep the live view and the motion chip up to date (on every hass update). */
@@ -586,6 +635,7 @@ class CamEventsCard extends HTMLElement {
     this._shownState = state;
     this._shownMotion = motion;
     this._renderTitle();
+    this._updateTriggers();
     if (!state || state.state === "unavailable") {
       this._q(".live").innerHTML = `<span class="msg">Camera unavailable</span>`;
     } else {
@@ -689,11 +739,33 @@ class CamEventsCard extends HTMLElement {
           style="left:${left.toFixed(3)}%;width:${width.toFixed(3)}%"></div>`;
       })
       .join("");
-    const time = (t) =>
-      new Date(t).toLocaleTimeString(this._locale(), { hour: "2-digit", minute: "2-digit" });
-    const first = hours > 24 ? new Date(from).toLocaleDateString(this._locale()) : time(from);
+    const locale = this._locale();
+    const time = (t) => new Date(t).toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit" });
+    const day = (t) => new Date(t).toLocaleDateString(locale, { month: "short", day: "numeric" });
+    const today = new Date(now).toDateString();
+    // A time of another day than today carries its date ("Dec 2, 12:16 PM").
+    const label = (t) => (new Date(t).toDateString() === today ? time(t) : `${day(t)}, ${time(t)}`);
+    const first = hours > 24 ? new Date(from).toLocaleDateString(locale) : label(from);
     this._q(".axis").innerHTML =
-      `<span>${esc(first)}</span><span>${esc(time(from + span / 2))}</span><span>now</span>`;
+      `<span>${esc(first)}</span><span>${esc(label(from + span / 2))}</span><span>now</span>`;
+    // Each midnight in the strip: a dashed line, and the new day's date under it.
+    const midnights = [];
+    const next = new Date(from);
+    next.setHours(24, 0, 0, 0);
+    while (next.getTime() <= now && midnights.length <= MAX_DAY_MARKS) {
+      midnights.push(next.getTime());
+      next.setDate(next.getDate() + 1);
+    }
+    const marks = midnights.length <= MAX_DAY_MARKS ? midnights : [];
+    const at = (t) => (((t - from) / span) * 100).toFixed(3);
+    this._q(".strip").insertAdjacentHTML("beforeend", marks
+      .map((t) => `<div class="midnight" style="left:${at(t)}%" title="${esc(day(t))}"></div>`)
+      .join(""));
+    const days = this._q(".days");
+    days.hidden = !marks.length;
+    days.innerHTML = marks
+      .map((t) => `<span style="left:${at(t)}%">${esc(day(t))}</span>`)
+      .join("");
     const empty = this._q(".act-empty");
     empty.hidden = bars.length > 0;
     empty.textContent = `No motion in the last ${hours} h`;
@@ -745,6 +817,11 @@ class CamEventsCard extends HTMLElement {
     if (this._notice) return;
     const detail = this._q(".detail");
     const e = this._selected;
+    // An update of the event shown (a handler's result) must not restart its clip.
+    const shown = detail.querySelector(".clip video");
+    const keep = e && shown?.dataset.event === e.id && shown.dataset.clip === e.clip_url
+      ? shown.parentElement.childNodes : null;
+    const kept = keep ? [...keep] : null;
     detail.hidden = !e;
     this._q(".events").hidden = !!e;
     if (!e) {
@@ -783,7 +860,9 @@ class CamEventsCard extends HTMLElement {
         if (box && this._selected?.id === e.id) box.innerHTML = this._snapHtml(e);
       });
     }
-    if (e.clip) this._renderClip(e, detail.querySelector(".clip"));
+    const box = detail.querySelector(".clip");
+    if (kept) box.replaceChildren(...kept);
+    else if (e.clip_url || e.clip) this._renderClip(e, box);
   }
 
   _snapHtml(event) {
@@ -794,19 +873,45 @@ class CamEventsCard extends HTMLElement {
     return `<img class="snap evimg" src="${esc(url)}" alt="Snapshot of the ${esc(event.type)} event">`;
   }
 
+  /**
+   * The event's clip: `clip_url` (the API's address; `clip` is where it is stored), signed so
+   * that the player can stream it with range requests (a fetched blob would load it whole).
+   */
   async _renderClip(event, box) {
-    let src = event.clip;
-    if (src.startsWith("/")) {
-      try {
-        const signed = await this._hass.callWS({ type: "auth/sign_path", path: src, expires: 3600 });
-        src = this._hass.hassUrl ? this._hass.hassUrl(signed.path) : signed.path;
-      } catch (err) {
-        box.innerHTML = `<div class="msg error">Clip unavailable: ${esc(this._errText(err))}</div>`;
-        return;
-      }
+    const fail = (text) => {
+      box.insertAdjacentHTML("beforeend", `<div class="msg error">${esc(text)}</div>`);
+    };
+    const path = event.clip_url;
+    if (!path) return fail("Clip unavailable: Home Assistant gave no address for it");
+    let src;
+    try {
+      const signed = await this._withTimeout(
+        this._hass.callWS({ type: "auth/sign_path", path, expires: 3600 }),
+      );
+      src = this._hass.hassUrl ? this._hass.hassUrl(signed.path) : signed.path;
+    } catch (err) {
+      return fail(`Clip unavailable: ${this._errText(err)}`);
     }
-    if (this._selected?.id !== event.id) return;
-    box.innerHTML = `<video controls preload="metadata" playsinline src="${esc(src)}"></video>`;
+    if (this._selected?.id !== event.id || !box.isConnected) return undefined;
+    const video = Object.assign(document.createElement("video"), {
+      controls: true, preload: "metadata", playsInline: true, muted: true, src,
+    });
+    Object.assign(video.dataset, { event: event.id, clip: path });
+    // Chromium reports a missing file and an undecodable one alike: ask the server which.
+    video.addEventListener("error", async () => {
+      const why = video.error?.message ? ` (${video.error.message})` : "";
+      let status = 0;
+      try {
+        status = (await fetch(src, { headers: { Range: "bytes=0-0" } })).status;
+      } catch (err) {
+        /* unreachable: said below */
+      }
+      if (status >= 400) fail(`Clip unavailable: HTTP ${status}`);
+      else if (status) fail(`This browser cannot play the clip${why}`);
+      else fail(`The clip could not be loaded: Home Assistant is not reachable${why}`);
+    });
+    box.replaceChildren(video);
+    return undefined;
   }
 }
 
