@@ -91,6 +91,7 @@ class CameraEvents:
         self._listeners: Signal[[EventChange]] = Signal()
         self._catalog_changed: Signal[[]] = Signal()
         self._following: list[CALLBACK_TYPE] = []
+        self.streaming = False  # whether the stream delivers frames (followed from the runtime)
         self._periodic: dict[str, CALLBACK_TYPE] = {}
         self._open: dict[str, Event] = {}
         self._lock = asyncio.Lock()
@@ -335,6 +336,7 @@ class CameraEvents:
     @callback
     def async_follow(self, runtime: CameraRuntime) -> None:
         """Turn the stream's signals into events, until async_stop."""
+        self.streaming = runtime.available
         self._following = [
             runtime.async_on_motion(self.async_motion_changed),
             runtime.async_on_tamper(self.async_tamper_changed),
@@ -377,6 +379,7 @@ class CameraEvents:
     @callback
     def async_stream_changed(self, available: bool, error: StreamErrorCode | None) -> None:
         """Open a `net` event when the stream is lost; end it when the stream is back."""
+        self.streaming = available
         if available:
             self._task(self.async_end(NET))
         else:

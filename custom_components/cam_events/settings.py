@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
@@ -13,14 +14,16 @@ from .const import (
     CONF_DETECT_URL,
     CONF_MIN_AREA,
     CONF_MOTION_DETECTION,
+    CONF_RTSP_TRANSPORT,
     CONF_THRESHOLD,
     DEFAULT_DECODE_MODE,
     DEFAULT_DETECT_FPS,
     DEFAULT_MOTION_DETECTION,
+    DEFAULT_RTSP_TRANSPORT,
     STREAM_TIMEOUT,
 )
 from .video.detector import DetectorSettings
-from .video.source import StreamSource
+from .video.source import RtspTransport, StreamSource
 from .video.stream_worker import DecodeMode, WorkerSettings
 
 DEFAULT_DETECTOR = DetectorSettings()
@@ -34,6 +37,7 @@ def main_source(data: Mapping[str, Any]) -> StreamSource:
         password=data.get(CONF_PASSWORD) or None,
         open_timeout=STREAM_TIMEOUT,
         read_timeout=STREAM_TIMEOUT,
+        transport=RtspTransport(data.get(CONF_RTSP_TRANSPORT, DEFAULT_RTSP_TRANSPORT)),
     )
 
 
@@ -41,13 +45,7 @@ def detect_source(data: Mapping[str, Any]) -> StreamSource:
     """Return the stream the detector decodes: the substream if any, else the main one."""
     source = main_source(data)
     if detect_url := data.get(CONF_DETECT_URL):
-        return StreamSource(
-            url=detect_url,
-            username=source.username,
-            password=source.password,
-            open_timeout=source.open_timeout,
-            read_timeout=source.read_timeout,
-        )
+        return replace(source, url=detect_url)
     return source
 
 
