@@ -183,7 +183,7 @@ async def test_detect_stream_is_tested_and_stored(
     assert result["data"][CONF_DETECT_URL] == str(still_clip_path)
     await hass.async_block_till_done()
     entry = result["result"]
-    assert entry.runtime_data.worker.source.url == str(still_clip_path)
+    assert entry.runtime_data.stream.worker.source.url == str(still_clip_path)
     await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -242,7 +242,7 @@ async def test_reconfigure_flow(
     await hass.async_block_till_done()
     assert entry.data[CONF_URL] == str(still_clip_path)
     assert entry.unique_id == str(still_clip_path)
-    assert entry.runtime_data.worker.source.url == str(still_clip_path)
+    assert entry.runtime_data.stream.worker.source.url == str(still_clip_path)
     await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -250,7 +250,7 @@ async def test_reconfigure_flow(
 async def test_options_flow_applies_live(hass: HomeAssistant, clip_path: Path) -> None:
     """Detection options are stored and reach the running detector without a restart."""
     entry = await setup_camera(hass, str(clip_path))
-    worker = entry.runtime_data.worker
+    worker = entry.runtime_data.stream.worker
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["step_id"] == "init"
     result = await hass.config_entries.options.async_configure(
@@ -266,10 +266,10 @@ async def test_options_flow_applies_live(hass: HomeAssistant, clip_path: Path) -
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert entry.runtime_data.worker is worker  # the stream kept running
+    assert entry.runtime_data.stream.worker is worker  # the stream kept running
     assert worker.settings.detect is False
     assert worker.settings.detector.threshold == 40
     assert worker.settings.detector.min_area == 1.5
     assert worker.settings.detect_fps == 5
-    assert entry.runtime_data.off_delay == 20
+    assert entry.runtime_data.stream.off_delay == 20
     await hass.config_entries.async_unload(entry.entry_id)
