@@ -253,6 +253,10 @@ async def test_options_flow_applies_live(hass: HomeAssistant, clip_path: Path) -
     worker = entry.runtime_data.stream.worker
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["step_id"] == "init"
+    assert result["menu_options"] == ["detection", "areas"]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "detection"}
+    )
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         {
