@@ -6,13 +6,18 @@ from pathlib import Path
 import time
 from typing import Any
 
+from homeassistant.components.device_automation import DeviceAutomationType
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import Event, HomeAssistant, ServiceCall
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import MockUser
+from pytest_homeassistant_custom_component.common import (
+    MockUser,
+    async_get_device_automations,
+)
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.cam_events.const import CONF_LAYOUT, DOMAIN, EVENT_CAM_EVENTS
@@ -28,6 +33,7 @@ MOTION = "binary_sensor.porch_motion"
 PATH = [[0.0, 0.3], [1.0, 0.3], [1.0, 0.7], [0.0, 0.7]]
 SKY = [[0.0, 0.0], [1.0, 0.0], [1.0, 0.2], [0.0, 0.2]]
 ROAD = [[0.0, 0.25], [1.0, 0.25], [1.0, 0.75], [0.0, 0.75]]
+WHOLE = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]
 
 
 def zone(area_id: str, name: str, polygon: list[list[float]], **extra: Any) -> dict[str, Any]:
@@ -340,3 +346,46 @@ async def test_handler_zones_filter(hass: HomeAssistant, camera: Any, tmp_path: 
     assert queued["status"] == "queued"
     await wait_for(lambda: (media / "cams" / f"{event['id']}.jpg").exists(), 10)
     assert len(list((media / "cams").glob("*.jpg"))) == 1
+
+
+async def test_motion_in_zone_device_trigger(
+    hass: HomeAssistant, clip_path: Path, socket_enabled: None
+) -> None:
+    """The camera's device offers "motion in zone" per zone; it fires when the zone sees motion."""
+    entry = await setup_camera(
+        hass, str(clip_path), options={CONF_LAYOUT: [zone("yard", "Yard", WHOLE)]}
+    )
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, entry.entry_id), entry.entry_id
+    )
+    assert device is not None
+    triggers = await async_get_device_automations(hass, DeviceAutomationType.TRIGGER, device.id)
+    ours = {(t["type"], t["subtype"]) for t in triggers if t["domain"] == DOMAIN}
+    assert ("zone_motion", "yard") in ours
+    assert ("event", "motion") in ours
+
+    calls: list[ServiceCall] = []
+    hass.services.async_register("test", "record", calls.append)
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": {
+                "trigger": {
+                    "platform": "device",
+                    "domain": DOMAIN,
+                    "device_id": device.id,
+                    "type": "zone_motion",
+                    "subtype": "yard",
+                },
+                "action": {
+                    "service": "test.record",
+                    "data": {"to": "{{ trigger.to_state.state }}"},
+                },
+            }
+        },
+    )
+    await wait_for(lambda: bool(calls), 15)
+    assert calls[0].data["to"] == STATE_ON
+    assert state_of(hass, "binary_sensor.porch_yard_motion") == STATE_ON
+    await hass.config_entries.async_unload(entry.entry_id)
