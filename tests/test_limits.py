@@ -94,7 +94,7 @@ async def test_events_more_than_a_day_ahead_are_refused(
     assert response.status == 400
     body = await response.json()
     assert body["code"] == "time_out_of_range"
-    assert body["message"] == "time must lie between 2000-01-01 and one day from now."
+    assert body["message"].startswith("time must lie between 2000-01-01 and one day from now")
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(
             DOMAIN,
