@@ -9,13 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, KIND_CAMERA
 from .data import DATA_DOMAIN
-from .events.catalog import CatalogError
+from .errors import validation_error
 from .profiles import kind_of
 
 if TYPE_CHECKING:
@@ -24,20 +23,6 @@ if TYPE_CHECKING:
 
 MAX_LIMIT = 1000
 MAX_METADATA_BYTES = 16_384
-
-
-def validation_error(key: str, **placeholders: str) -> ServiceValidationError:
-    """Return a translated validation error."""
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders=placeholders or None,
-    )
-
-
-def catalog_error(err: CatalogError) -> ServiceValidationError:
-    """Translate a catalogue refusal."""
-    return validation_error(err.key, **err.placeholders)
 
 
 def _entry_for(hass: HomeAssistant, camera: str) -> CamEventsConfigEntry | None:

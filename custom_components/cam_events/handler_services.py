@@ -21,7 +21,7 @@ from homeassistant.helpers.template import Template
 from homeassistant.util import dt as dt_util
 import probatio as vol
 
-from .access import camera_events, validation_error
+from .access import camera_events
 from .const import (
     CONF_PATTERN,
     DOMAIN,
@@ -33,9 +33,10 @@ from .const import (
 )
 from .data import DATA_DOMAIN
 from .delivery import email
-from .delivery.naming import DEFAULT_PRESET, PRESETS, NamingError, render
+from .delivery.naming import DEFAULT_PRESET, PRESETS, render
 from .delivery.outbox import Job
 from .delivery.payload import event_payload
+from .errors import raise_translated_error, validation_error
 from .events.model import Event, new_event_id
 from .handlers import ProfileRuntime, async_add_result
 from .hub import CameraEvents
@@ -321,13 +322,11 @@ def async_setup_handler_services(hass: HomeAssistant) -> None:
     """Register the handler services: all send data out of the house, so admin services."""
     for handler, kind in HANDLERS.items():
 
+        @raise_translated_error
         async def run(
             call: ServiceCall, handler: str = handler, kind: str = kind
         ) -> ServiceResponse:
-            try:
-                return await _handle(call, handler, kind)
-            except NamingError as err:
-                raise validation_error(err.key, **err.placeholders) from err
+            return await _handle(call, handler, kind)
 
         async_register_admin_service(
             hass,
@@ -341,7 +340,7 @@ def async_setup_handler_services(hass: HomeAssistant) -> None:
         hass,
         DOMAIN,
         "retry_failed",
-        _retry,
+        raise_translated_error(_retry),
         schema=SCHEMA_RETRY,
         supports_response=SupportsResponse.OPTIONAL,
     )
