@@ -36,7 +36,7 @@ type AsyncCommand = Callable[
 def _send_error(
     connection: websocket_api.ActiveConnection, msg_id: int, err: HomeAssistantError
 ) -> None:
-    """Answer a translated error with its key as the code (a refusal the user may read)."""
+    """Answer a translated error: its key as the code, its message in the user's language."""
     connection.send_error(
         msg_id,
         err.translation_key or websocket_api.ERR_HOME_ASSISTANT_ERROR,
