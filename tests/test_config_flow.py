@@ -21,6 +21,7 @@ from custom_components.cam_events.const import (
     CONF_OFF_DELAY,
     CONF_PREROLL,
     CONF_RETENTION_DAYS,
+    CONF_RTSP_TRANSPORT,
     CONF_THRESHOLD,
     DOMAIN,
 )
@@ -92,6 +93,7 @@ async def test_user_flow_rtsp_with_credentials_in_url(
         CONF_URL: rtsp_auth_server.url,
         CONF_USERNAME: "admin",
         CONF_PASSWORD: "secret1",
+        CONF_RTSP_TRANSPORT: "auto",
     }
     assert result["result"].unique_id == rtsp_auth_server.url
     await hass.async_block_till_done()

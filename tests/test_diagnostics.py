@@ -34,6 +34,7 @@ async def test_diagnostics_redact_credentials(
     assert diagnostics["entry"]["data"][CONF_PASSWORD] == "**REDACTED**"
     assert diagnostics["entry"]["data"]["url"] == rtsp_auth_server.url
     assert diagnostics["stream"]["state"] == "streaming"
+    assert diagnostics["stream"]["transport"] == "tcp"  # automatic: TCP first, and it worked
     assert diagnostics["stream"]["stats"]["width"] == 640
     assert diagnostics["stream"]["stats"]["decode_fps"] > 5
     assert diagnostics["motion"]["detection_enabled"] is True

@@ -27,8 +27,8 @@ from .const import (
     OUTBOX_MAX_ATTEMPTS,
     PLATFORMS,
     PROFILE_PLATFORMS,
+    SETUP_TIMEOUT,
     STORAGE_DIR,
-    STREAM_TIMEOUT,
 )
 from .data import (
     DATA_DOMAIN,
@@ -134,7 +134,7 @@ async def _async_start_stream(hass: HomeAssistant, entry: CamEventsConfigEntry) 
     """Start a camera's stream worker and wait for its first frame."""
     runtime = CameraRuntime(hass, entry, hass.data[DATA_DOMAIN].recordings_dir)
     runtime.async_start()
-    state = await runtime.async_first_state(STREAM_TIMEOUT * 2 + 1)
+    state = await runtime.async_first_state(SETUP_TIMEOUT)
     if state is not StreamState.STREAMING:
         error = runtime.last_error
         await runtime.async_stop()

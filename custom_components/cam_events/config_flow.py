@@ -30,6 +30,7 @@ from .const import (
     CONF_PREROLL,
     CONF_RECORD,
     CONF_RETENTION_DAYS,
+    CONF_RTSP_TRANSPORT,
     CONF_STORAGE_MB,
     CONF_THRESHOLD,
     DEFAULT_DECODE_MODE,
@@ -42,6 +43,7 @@ from .const import (
     DEFAULT_PREROLL,
     DEFAULT_RECORD,
     DEFAULT_RETENTION_DAYS,
+    DEFAULT_RTSP_TRANSPORT,
     DEFAULT_STORAGE_MB,
     DOMAIN,
     KIND_CAMERA,
@@ -67,12 +69,19 @@ from .profiles import kind_of
 from .settings import DEFAULT_DETECTOR, detect_source, main_source
 from .video.errors import StreamError, StreamErrorCode
 from .video.probe import probe
-from .video.source import InvalidSourceError, redact_url, source_kind, split_credentials
+from .video.source import (
+    InvalidSourceError,
+    RtspTransport,
+    redact_url,
+    source_kind,
+    split_credentials,
+)
 from .video.stream_worker import DecodeMode
 
 _LOGGER = logging.getLogger(__name__)
 
 DECODE_MODES = [mode.value for mode in DecodeMode]
+RTSP_TRANSPORTS = [transport.value for transport in RtspTransport]
 
 # Form errors a user can see; anything else from a probe is reported as cannot_connect.
 _FORM_ERRORS = {
@@ -80,6 +89,7 @@ _FORM_ERRORS = {
     StreamErrorCode.TIMEOUT: "timeout",
     StreamErrorCode.INVALID_URL: "invalid_url",
     StreamErrorCode.NO_VIDEO: "no_video",
+    StreamErrorCode.TRANSPORT_REFUSED: "transport_refused",
 }
 
 
@@ -99,6 +109,12 @@ def _stream_schema(defaults: Mapping[str, Any], *, with_name: bool) -> vol.Schem
             CONF_DETECT_URL, description={"suggested_value": defaults.get(CONF_DETECT_URL)}
         )
     ] = URL
+    fields[
+        vol.Required(
+            CONF_RTSP_TRANSPORT,
+            default=defaults.get(CONF_RTSP_TRANSPORT, DEFAULT_RTSP_TRANSPORT),
+        )
+    ] = select(RTSP_TRANSPORTS, "rtsp_transport")
     return vol.Schema(fields)
 
 
@@ -110,6 +126,9 @@ def _normalise(user_input: Mapping[str, Any]) -> dict[str, Any]:
         CONF_URL: url,
         CONF_USERNAME: user_input.get(CONF_USERNAME) or url_user or None,
         CONF_PASSWORD: user_input.get(CONF_PASSWORD) or url_password or None,
+        CONF_RTSP_TRANSPORT: str(
+            RtspTransport(user_input.get(CONF_RTSP_TRANSPORT, DEFAULT_RTSP_TRANSPORT))
+        ),
     }
     if detect := (user_input.get(CONF_DETECT_URL) or "").strip():
         detect_url, _, _ = split_credentials(detect)

@@ -11,6 +11,8 @@ DOMAIN: Final = "cam_events"
 PLATFORMS: Final = (Platform.BINARY_SENSOR, Platform.CAMERA, Platform.EVENT, Platform.SENSOR)
 
 CONF_DETECT_URL: Final = "detect_url"
+CONF_RTSP_TRANSPORT: Final = "rtsp_transport"
+DEFAULT_RTSP_TRANSPORT: Final = "auto"
 
 # Options (detection settings).
 CONF_MOTION_DETECTION: Final = "motion_detection"
@@ -29,6 +31,9 @@ DEFAULT_OFF_DELAY: Final = 10.0
 STREAM_TIMEOUT: Final = 2.5
 # The config flow's connection test may wait longer for a slow camera's first frame.
 PROBE_TIMEOUT: Final = 5.0
+# Setup waits this long for the first frame, through the worker's own retries: a camera that
+# serves one client (ESP32-CAM) is still busy with the config flow's test for a few seconds.
+SETUP_TIMEOUT: Final = 8.0
 
 # Events.
 EVENT_CAM_EVENTS: Final = "cam_events_event"

@@ -14,7 +14,7 @@ from .data import CamEventsAnyConfigEntry
 from .handlers import ProfileRuntime
 from .profiles import kind_of
 from .runtime import CameraRuntime
-from .video.source import redact_url
+from .video.source import RtspTransport, redact_url
 
 TO_REDACT = {CONF_PASSWORD, CONF_USERNAME, CONF_SENDER, CONF_RECIPIENTS}
 
@@ -55,6 +55,11 @@ async def async_get_config_entry_diagnostics(
         "stream": {
             "kind": runtime.source.kind.value,
             "state": runtime.state.value,
+            # The RTSP transport the stream opened with (None: not RTSP, or never opened).
+            "transport": _value(runtime.worker.transport),
+            "record_transport": _value(runtime.record_worker.transport)
+            if runtime.record_worker is not None
+            else None,
             "last_error": runtime.last_error.code.value if runtime.last_error else None,
             "last_error_detail": runtime.last_error.detail if runtime.last_error else None,
             "stats": asdict(runtime.stats) if runtime.stats else None,
@@ -68,3 +73,7 @@ async def async_get_config_entry_diagnostics(
             "off_delay": runtime.off_delay,
         },
     }
+
+
+def _value(transport: RtspTransport | None) -> str | None:
+    return transport.value if transport is not None else None

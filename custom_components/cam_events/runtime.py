@@ -26,7 +26,7 @@ from .settings import (
 )
 from .video.clip import ClipInfo
 from .video.detector import MotionResult
-from .video.errors import StreamError
+from .video.errors import StreamError, StreamErrorCode
 from .video.jpeg import SnapshotCache
 from .video.recorder import ClipRecorder, ClipRequest
 from .video.source import SourceKind, StreamSource
@@ -111,7 +111,12 @@ class CameraRuntime:
             self.record_worker.start()
 
     async def async_first_state(self, timeout: float) -> StreamState:
-        """Wait until the worker has streamed or failed for the first time."""
+        """Wait until the worker streams, or fails in a way its retries cannot mend.
+
+        A refused or lost connection is retried by the worker on its own (a camera that serves
+        one client may still be busy with the config flow's test): setup waits for those
+        retries, up to `timeout`, and then returns the state it has.
+        """
         try:
             async with asyncio.timeout(timeout):
                 return await asyncio.shield(self._first_report)
@@ -253,7 +258,10 @@ class CameraRuntime:
         self.state = state
         if error is not None:
             self.last_error = error
-        if state is not StreamState.CONNECTING and not self._first_report.done():
+        if not self._first_report.done() and (
+            state in (StreamState.STREAMING, StreamState.AUTH_FAILED, StreamState.STOPPED)
+            or (error is not None and error.code in _FINAL_AT_SETUP)
+        ):
             self._first_report.set_result(state)
         if state is StreamState.STREAMING:
             self._reauth_started = False
@@ -312,6 +320,12 @@ class CameraRuntime:
         if self._off_timer is not None:
             self._off_timer()
             self._off_timer = None
+
+
+_FINAL_AT_SETUP = frozenset(
+    {StreamErrorCode.INVALID_URL, StreamErrorCode.NO_VIDEO, StreamErrorCode.TRANSPORT_REFUSED}
+)
+"""Errors a retry within seconds does not mend: setup gives up on the first one."""
 
 
 class _QuietListener:

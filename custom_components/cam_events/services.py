@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.service import async_register_admin_service
 import probatio as vol
@@ -134,10 +135,22 @@ async def _trigger(call: ServiceCall) -> ServiceResponse:
     return event.as_dict(events.camera_entity)
 
 
+def _not_streaming(camera: str) -> HomeAssistantError:
+    """Refuse a clip while the camera's (main) stream is down: it would never come."""
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="not_streaming",
+        translation_placeholders={"camera": camera},
+    )
+
+
 async def _record(call: ServiceCall) -> ServiceResponse:
     events = camera_events(call.hass, call.data[CAMERA])
-    if events.runtime.recorder is None:
+    recorder = events.runtime.recorder
+    if recorder is None:
         raise validation_error("recording_off", camera=events.entry.title)
+    if not events.runtime.available or not recorder.ready:
+        raise _not_streaming(events.entry.title)
     duration = float(call.data["duration"])
     event = await events.async_create(
         MANUAL, metadata={"recorded_on_request": True}, end=time.time() + duration
@@ -150,7 +163,7 @@ async def _record(call: ServiceCall) -> ServiceResponse:
         preroll=call.data.get("preroll"),
         postroll=call.data.get("postroll"),
     ):
-        raise validation_error("recording_off", camera=events.entry.title)
+        raise _not_streaming(events.entry.title)  # lost between the check and the request
     return event.as_dict(events.camera_entity)
 
 

@@ -7,7 +7,7 @@ retention ask here instead of reading ``entry.options`` themselves.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
@@ -24,6 +24,7 @@ from .const import (
     CONF_PREROLL,
     CONF_RECORD,
     CONF_RETENTION_DAYS,
+    CONF_RTSP_TRANSPORT,
     CONF_STORAGE_MB,
     CONF_THRESHOLD,
     DEFAULT_DECODE_MODE,
@@ -35,11 +36,12 @@ from .const import (
     DEFAULT_PREROLL,
     DEFAULT_RECORD,
     DEFAULT_RETENTION_DAYS,
+    DEFAULT_RTSP_TRANSPORT,
     DEFAULT_STORAGE_MB,
     STREAM_TIMEOUT,
 )
 from .video.detector import DetectorSettings
-from .video.source import StreamSource
+from .video.source import RtspTransport, StreamSource
 from .video.stream_worker import DecodeMode, WorkerSettings
 
 DEFAULT_DETECTOR = DetectorSettings()
@@ -53,6 +55,7 @@ def main_source(data: Mapping[str, Any]) -> StreamSource:
         password=data.get(CONF_PASSWORD) or None,
         open_timeout=STREAM_TIMEOUT,
         read_timeout=STREAM_TIMEOUT,
+        transport=RtspTransport(data.get(CONF_RTSP_TRANSPORT, DEFAULT_RTSP_TRANSPORT)),
     )
 
 
@@ -60,13 +63,7 @@ def detect_source(data: Mapping[str, Any]) -> StreamSource:
     """Return the stream the detector decodes: the substream if any, else the main one."""
     source = main_source(data)
     if detect_url := data.get(CONF_DETECT_URL):
-        return StreamSource(
-            url=detect_url,
-            username=source.username,
-            password=source.password,
-            open_timeout=source.open_timeout,
-            read_timeout=source.read_timeout,
-        )
+        return replace(source, url=detect_url)
     return source
 
 

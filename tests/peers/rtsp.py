@@ -60,11 +60,15 @@ class RtspServer:
         user: str | None = None,
         password: str | None = None,
         auth: str = "basic",
+        udp_only: bool = False,
+        one_client: bool = False,
     ) -> None:
         """Configure the server; nothing runs until :meth:`start`.
 
         ``port=0`` picks a free port on the first start; it is then kept for restarts.
         ``user``/``password`` enable authentication (``auth`` is ``"basic"`` or ``"digest"``).
+        ``udp_only`` refuses RTP over TCP (``461 Unsupported transport``), as VLC's server does.
+        ``one_client`` serves one client at a time, like an ESP32-CAM (see ``--one-client``).
         """
         if (user is None) != (password is None):
             raise ValueError("user and password must be given together")
@@ -79,6 +83,8 @@ class RtspServer:
         self.user = user
         self.password = password
         self.auth = auth
+        self.udp_only = udp_only
+        self.one_client = one_client
         self.motion = False
         self._proc: subprocess.Popen[str] | None = None
         self._stderr: IO[bytes] | None = None
@@ -128,6 +134,10 @@ class RtspServer:
         ]  # fmt: skip
         if self.user is not None and self.password is not None:
             cmd += ["--user", self.user, "--password", self.password, "--auth", self.auth]
+        if self.udp_only:
+            cmd.append("--udp-only")
+        if self.one_client:
+            cmd.append("--one-client")
         return cmd
 
     @staticmethod

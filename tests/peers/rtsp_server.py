@@ -5,7 +5,7 @@ Run with the *system* interpreter (it needs python3-gi and the GStreamer typelib
 
     /usr/bin/python3 tests/peers/rtsp_server.py --port 0 [--path /stream]
         [--width 640] [--height 360] [--fps 15]
-        [--user U --password W] [--auth basic|digest]
+        [--user U --password W] [--auth basic|digest] [--udp-only] [--one-client]
 
 The server binds to 127.0.0.1 only and serves one H.264 stream (RTP over UDP or
 TCP-interleaved) from a shared media factory, so every client sees the same
@@ -57,6 +57,9 @@ ROLE = "user"
 OBJECT_PADS = ("sink_1", "sink_2")
 #: Seconds for one left-to-right pass of the object.
 SWEEP_SECONDS = 2.0
+#: With --one-client, seconds after a client left before the next one is served: a single-client
+#: camera (ESP32-CAM) notices that its client has gone only when its next frame cannot be sent.
+ONE_CLIENT_RELEASE = 2.0
 
 
 def emit(line: str) -> None:
@@ -214,6 +217,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--user")
     parser.add_argument("--password")
     parser.add_argument("--auth", choices=("basic", "digest"), default="basic")
+    parser.add_argument(
+        "--one-client",
+        action="store_true",
+        help="serve one client at a time; the slot frees ONE_CLIENT_RELEASE s after it leaves",
+    )
+    parser.add_argument(
+        "--udp-only", action="store_true", help="refuse RTP over TCP (461), like VLC's server"
+    )
     args = parser.parse_args(argv)
     if (args.user is None) != (args.password is None):
         parser.error("--user and --password must be given together")
@@ -238,10 +249,16 @@ class Server:
         factory = GstRtspServer.RTSPMediaFactory()
         factory.set_launch(launch_description(self.scene, args.gop))
         factory.set_shared(True)
+        if args.udp_only:
+            factory.set_protocols(GstRtsp.RTSPLowerTrans.UDP | GstRtsp.RTSPLowerTrans.UDP_MCAST)
         factory.connect("media-configure", self._on_media_configure)
         if args.user is not None:
             self.server.set_auth(build_auth(factory, args.user, args.password, args.auth))
         self.server.get_mount_points().add_factory(args.path, factory)
+        if args.one_client:
+            self.server.connect("client-connected", self._on_client_connected)
+        self._client: GstRtspServer.RTSPClient | None = None
+        self._free_at = 0.0
         self._source_id = 0
         self._quitting = False
 
@@ -249,6 +266,22 @@ class Server:
         self, _factory: GstRtspServer.RTSPMediaFactory, media: GstRtspServer.RTSPMedia
     ) -> None:
         self.scene.attach(media)
+
+    def _on_client_connected(
+        self, _server: GstRtspServer.RTSPServer, client: GstRtspServer.RTSPClient
+    ) -> None:
+        """With --one-client: close a second client at once (before any RTSP reply)."""
+        if self._client is not None or time.monotonic() < self._free_at:
+            log("refusing a second client")
+            client.close()
+            return
+        self._client = client
+        client.connect("closed", self._on_client_closed)
+
+    def _on_client_closed(self, client: GstRtspServer.RTSPClient) -> None:
+        if client is self._client:
+            self._client = None
+            self._free_at = time.monotonic() + ONE_CLIENT_RELEASE
 
     # -- commands -------------------------------------------------------------
 

@@ -305,3 +305,26 @@ def test_failed_clip_is_reported_and_not_extended(
     assert len(clips) == 2
     assert clips[1][0] is again
     assert clips[1][1] is not None
+
+
+def test_lost_stream_takes_no_request_until_a_key_frame_of_the_next(camera: Camera) -> None:
+    """After a loss the old codec parameters are gone; a new connection needs a key frame."""
+    camera.run_until(6.0)
+    camera.recorder.stream_lost()
+    assert camera.recorder.ring.template is None
+    with pytest.raises(ClipError, match="not connected"):
+        camera.recorder.request("manual", "while-down", duration=5.0)
+    camera.recorder.set_template(camera.template)  # reconnected, no packet yet
+    with pytest.raises(ClipError, match="no key frame"):
+        camera.recorder.request("manual", "no-packets", duration=5.0)
+    assert camera.recorder.active is None
+    camera.run_until(7.0)  # the stream's packets: the next key frame arrives
+    request = camera.recorder.request("manual", "back", duration=0.5, postroll=0.0)
+    camera.run_until(9.0)
+    assert request.path.name == "back.mp4"
+    clips = camera.close()
+    assert [(req.path.name, info is not None, error) for req, info, error in clips] == [
+        ("back.mp4", True, None)
+    ]
+    assert not (camera.folder / "while-down.mp4").exists()
+    assert not (camera.folder / "no-packets.mp4").exists()

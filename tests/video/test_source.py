@@ -10,6 +10,7 @@ import pytest
 from custom_components.cam_events.video.errors import StreamErrorCode, classify
 from custom_components.cam_events.video.source import (
     InvalidSourceError,
+    RtspTransport,
     SourceKind,
     StreamSource,
     redact_url,
@@ -59,10 +60,48 @@ def test_redact_url_hides_credentials() -> None:
 
 
 def test_av_options_per_kind() -> None:
-    assert StreamSource("rtsp://cam/live").av_options()["rtsp_transport"] == "tcp"
+    options = StreamSource("rtsp://cam/live").av_options()
+    assert options["rtsp_transport"] == "tcp"
+    assert "rtsp_flags" not in options  # prefer_tcp would let FFmpeg choose on its own
     assert "rtsp_transport" not in StreamSource("http://cam/v.mjpg").av_options()
     assert StreamSource("file:///x%20y.mp4").path == "/x y.mp4"
     assert StreamSource("file:///x%20y.mp4").open_url() == "/x y.mp4"
+
+
+TCP, UDP, AUTO = RtspTransport.TCP, RtspTransport.UDP, RtspTransport.AUTO
+
+
+@pytest.mark.parametrize(
+    ("url", "setting", "worked", "order"),
+    [
+        ("rtsp://cam/live", AUTO, None, (TCP, UDP)),  # TCP first, UDP when it is refused
+        ("rtsp://cam/live", AUTO, TCP, (TCP, UDP)),
+        ("rtsps://cam/live", AUTO, UDP, (UDP, TCP)),  # what worked is tried first on reconnect
+        ("rtsp://cam/live", TCP, None, (TCP,)),  # a fixed choice is the only one
+        ("rtsp://cam/live", TCP, UDP, (TCP,)),
+        ("rtsp://cam/live", UDP, None, (UDP,)),
+        ("http://cam/v.mjpg", UDP, None, (None,)),  # not RTSP: one attempt, no transport
+        ("/media/porch.mp4", AUTO, None, (None,)),
+    ],
+)
+def test_transports_to_try(
+    url: str,
+    setting: RtspTransport,
+    worked: RtspTransport | None,
+    order: tuple[RtspTransport | None, ...],
+) -> None:
+    source = StreamSource(url, transport=setting)
+    assert source.transports(worked) == order
+    for transport in order:
+        options = source.av_options(transport)
+        if transport is None:
+            assert "rtsp_transport" not in options
+        else:
+            assert options["rtsp_transport"] == transport.value
+    assert StreamSource("rtsp://cam/live", transport=UDP).av_options()["rtsp_transport"] == "udp"
+    assert StreamSource("rtsp://cam/live", transport=AUTO).av_options(AUTO)["rtsp_transport"] == (
+        "tcp"
+    )
 
 
 @pytest.mark.parametrize(
@@ -81,6 +120,15 @@ def test_av_options_per_kind() -> None:
             av.error.InvalidDataError(
                 errno.EINVAL, "Invalid data found when processing input", "rtsp://u:p@h/x"
             ),
+            "cannot_connect",
+        ),
+        # FFmpeg's answer to RTSP "461 Unsupported transport" (VLC's server, some cameras).
+        (
+            av.error.OSError(errno.EPROTONOSUPPORT, "Protocol not supported", "rtsp://u:p@h/x"),
+            "transport_refused",
+        ),
+        (
+            ConnectionRefusedError(errno.ECONNREFUSED, "refused: 'rtsp://h:4610/x'"),
             "cannot_connect",
         ),
     ],

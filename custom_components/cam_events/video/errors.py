@@ -17,6 +17,7 @@ class StreamErrorCode(StrEnum):
     INVALID_URL = "invalid_url"
     NO_VIDEO = "no_video"
     ENDED = "ended"
+    TRANSPORT_REFUSED = "transport_refused"
 
 
 class StreamError(Exception):
@@ -39,6 +40,11 @@ def classify(err: BaseException) -> StreamError:
     if "401" in text or "Unauthorized" in text or "403" in text:
         return StreamError(StreamErrorCode.INVALID_AUTH, "the camera refused the credentials")
     err_no = getattr(err, "errno", None)
+    if err_no == errno.EPROTONOSUPPORT:
+        # RTSP "461 Unsupported transport": FFmpeg reports it as EPROTONOSUPPORT.
+        return StreamError(
+            StreamErrorCode.TRANSPORT_REFUSED, "the camera refused this RTSP transport"
+        )
     if isinstance(err, (TimeoutError, av.error.ExitError)) or err_no in (
         errno.ETIMEDOUT,
         errno.EAGAIN,

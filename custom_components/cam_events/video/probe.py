@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 import time
 
-import av
-
+from .connect import open_source
 from .errors import StreamError, StreamErrorCode, classify
-from .source import InvalidSourceError, StreamSource
+from .source import InvalidSourceError, RtspTransport, StreamSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,27 +17,29 @@ class ProbeResult:
     width: int
     height: int
     codec: str
+    transport: RtspTransport | None = None
+    """The RTSP transport that worked (None for a source that is not RTSP)."""
 
 
 def probe(source: StreamSource) -> ProbeResult:
-    """Decode one frame within the source's timeouts or raise StreamError (blocking)."""
+    """Decode one frame within the source's timeouts or raise StreamError (blocking).
+
+    The connection is closed before this returns, whatever happens: a camera that serves one
+    client at a time is free again for the worker that setup starts next.
+    """
     try:
         _ = source.kind
     except InvalidSourceError as err:
         raise StreamError(StreamErrorCode.INVALID_URL, str(err)) from err
     started = time.monotonic()
     try:
-        with av.open(
-            source.open_url(),
-            mode="r",
-            options=source.av_options(),
-            timeout=(source.open_timeout, source.read_timeout),
-        ) as container:
+        container, transport = open_source(source)
+        with container:
             if not container.streams.video:
                 raise StreamError(StreamErrorCode.NO_VIDEO, "the source has no video")
             stream = container.streams.video[0]
             for frame in container.decode(stream):
-                return ProbeResult(frame.width, frame.height, stream.codec_context.name)
+                return ProbeResult(frame.width, frame.height, stream.codec_context.name, transport)
     except StreamError:
         raise
     except Exception as err:

@@ -89,6 +89,11 @@ class ClipRecorder:
         clip = self._active
         return clip.request if clip is not None else None
 
+    @property
+    def ready(self) -> bool:
+        """Whether a clip can start now: a stream is connected and has sent a key frame."""
+        return self.ring.template is not None and len(self.ring) > 0
+
     # ---- stream thread -------------------------------------------------------------------
 
     def set_template(self, template: StreamTemplate) -> None:
@@ -114,10 +119,15 @@ class ClipRecorder:
             clip.writer.add(packet)
 
     def stream_lost(self) -> None:
-        """Close the clip being recorded (it stays playable) and drop the ring."""
+        """Close the clip being recorded (it stays playable), drop the ring and the codec.
+
+        Until the next connection's set_template(), a request raises ClipError: a clip of the
+        lost stream's parameters would never get a packet.
+        """
         with self._lock:
             self._end_active()
             self.ring.clear()
+            self.ring.template = None
 
     # ---- requests (any thread) -----------------------------------------------------------
 
@@ -139,7 +149,8 @@ class ClipRecorder:
         `duration` (default 0) plus `postroll` seconds after `start`; `hold=True` keeps the
         clip open until release(key), then `postroll` more seconds. `name` is the clip's
         path under the folder without extension. `preroll` is at most the ring's pre-roll.
-        Raises ClipError when the stream has not connected yet (no codec parameters).
+        Raises ClipError when the stream is not connected (no codec parameters) or has not
+        sent a key frame since it connected (a clip would start with no packet).
         """
         now = self._clock() if start is None else start
         after = self.postroll if postroll is None else postroll
@@ -189,7 +200,9 @@ class ClipRecorder:
             raise ClipError("the stream is not connected")
         path = self._unique(clip_path(self._resolve(name), template))
         packets = self.ring.since(now - before)
-        first = packets[0].wall if packets else now
+        if not packets:
+            raise ClipError("no key frame from the stream yet")
+        first = packets[0].wall
         request = ClipRequest(keys=set(), path=path, start_wall=first, end_wall=None)
         box: list[ClipWriter] = []
         writer = ClipWriter(

@@ -16,6 +16,14 @@ class SourceKind(StrEnum):
     FILE = "file"
 
 
+class RtspTransport(StrEnum):
+    """How RTP travels from an RTSP camera: chosen per camera."""
+
+    AUTO = "auto"  # TCP first, UDP when the camera refuses TCP; the one that worked is kept
+    TCP = "tcp"  # interleaved in the RTSP connection: no loss, through NAT and firewalls
+    UDP = "udp"  # separate UDP ports: what some cameras and servers (VLC) only offer
+
+
 class InvalidSourceError(ValueError):
     """The URL is not something we can open."""
 
@@ -88,6 +96,7 @@ class StreamSource:
     password: str | None = None
     open_timeout: float = 5.0
     read_timeout: float = 5.0
+    transport: RtspTransport = RtspTransport.AUTO
 
     @property
     def kind(self) -> SourceKind:
@@ -113,13 +122,33 @@ class StreamSource:
             auth += ":" + quote(self.password, safe="")
         return urlunsplit(parts._replace(netloc=f"{auth}@{parts.netloc}"))
 
-    def av_options(self) -> dict[str, str]:
-        """FFmpeg options: TCP for RTSP, short probing so opening takes a fraction of a second."""
+    def transports(self, worked: RtspTransport | None = None) -> tuple[RtspTransport | None, ...]:
+        """Return the RTSP transports to try, in order (``(None,)`` for a source that is not RTSP).
+
+        A fixed choice is the only one tried. Automatic tries TCP, then UDP; once a transport
+        has `worked`, it is tried first (and the other only if the camera refuses it).
+        """
+        if self.kind is not SourceKind.RTSP:
+            return (None,)
+        if self.transport is not RtspTransport.AUTO:
+            return (self.transport,)
+        if worked is RtspTransport.UDP:
+            return (RtspTransport.UDP, RtspTransport.TCP)
+        return (RtspTransport.TCP, RtspTransport.UDP)
+
+    def av_options(self, transport: RtspTransport | None = None) -> dict[str, str]:
+        """FFmpeg options: one RTSP transport, short probing (opens in a fraction of a second).
+
+        `transport` is a concrete choice (TCP or UDP); left out, the first of transports().
+        """
         options = {"analyzeduration": "500000", "probesize": "500000"}
         kind = self.kind
         if kind is SourceKind.RTSP:
-            options["rtsp_transport"] = "tcp"
-            options["rtsp_flags"] = "prefer_tcp"
+            chosen = transport or self.transports()[0]
+            if chosen is None or chosen is RtspTransport.AUTO:
+                chosen = RtspTransport.TCP
+            # Exactly one lower transport: FFmpeg's own fallback would hide which one worked.
+            options["rtsp_transport"] = chosen.value
         elif kind is SourceKind.HTTP:
             options["reconnect"] = "0"
         return options

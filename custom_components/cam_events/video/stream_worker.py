@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import av
 
+from .connect import open_source
 from .detector import DetectorSettings, MotionDetector, MotionResult
 from .errors import StreamError, StreamErrorCode, classify
 from .luma import LumaReader
 from .ring import RingPacket, StreamTemplate
-from .source import SourceKind, StreamSource, redact_url
+from .source import RtspTransport, SourceKind, StreamSource, redact_url
 from .tamper import TamperDetector, TamperResult
 
 if TYPE_CHECKING:
@@ -126,6 +127,7 @@ class StreamWorker:
         self._pending: tuple[VideoFrame, float, float] | None = None  # frame, monotonic, wall
         self._seq = 0
         self._settings_changed = False
+        self._transport: RtspTransport | None = None
 
     # ---- control (any thread) ------------------------------------------------------------
 
@@ -167,6 +169,11 @@ class StreamWorker:
         """Apply new settings; the worker picks them up at the next frame."""
         self._settings = settings
         self._settings_changed = True
+
+    @property
+    def transport(self) -> RtspTransport | None:
+        """The RTSP transport of the last connection that opened (kept for reconnects)."""
+        return self._transport
 
     def latest_frame(self) -> tuple[int, VideoFrame] | None:
         """Return the newest decoded frame and its sequence number."""
@@ -235,12 +242,11 @@ class StreamWorker:
     _last_collect = 0.0
 
     def _open(self) -> InputContainer:
-        return av.open(
-            self.source.open_url(),
-            mode="r",
-            options=self.source.av_options(),
-            timeout=(self.source.open_timeout, self.source.read_timeout),
-        )
+        container, transport = open_source(self.source, self._transport)
+        if transport is not self._transport:
+            _LOGGER.debug("Stream %s opened over RTSP/%s", self.name, transport)
+        self._transport = transport
+        return container
 
     def _stream_once(self) -> None:
         with self._open() as container:
