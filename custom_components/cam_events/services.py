@@ -23,7 +23,7 @@ from .access import (
 )
 from .authz import async_context_user, check_read, readable
 from .const import DOMAIN
-from .errors import raise_translated_error, validation_error
+from .errors import failure, raise_translated_error, validation_error
 from .events.catalog import CAPABILITY_NAMES, MANUAL, SETTING_NAMES
 
 CAMERA = "camera"
@@ -137,11 +137,7 @@ async def _trigger(call: ServiceCall) -> ServiceResponse:
 
 def _not_streaming(camera: str) -> HomeAssistantError:
     """Refuse a clip while the camera's (main) stream is down: it would never come."""
-    return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key="not_streaming",
-        translation_placeholders={"camera": camera},
-    )
+    return failure("not_streaming", camera=camera)
 
 
 async def _record(call: ServiceCall) -> ServiceResponse:
