@@ -18,6 +18,9 @@ Per decode mode (full, fast, key frames) the script does two kinds of runs:
   CPU per frame is taken over whole GOPs. Ratio = pipeline (worker detecting) CPU per frame /
   decode-only CPU per frame. ``StreamWorker._handle`` (luma plane, motion and tamper
   detection, stats) is also timed on the worker thread, a direct measure of detection.
+  In full mode the run also holds 2 ``--zones`` workers per kind with 3 zones and 2 masks
+  set (``ZONES_LAYOUT``, over the objects' paths), swapped the same way, so detection with a
+  layout is measured beside detection without one, on the same machine at the same time.
 * capacity runs for each N: N pipeline workers; prints the CPU cores the process used
   (``getrusage``, all threads) and per stream, frames processed against what real time asks
   for, and late frames: a frame is late when the worker hands it to detection more than one
@@ -28,12 +31,13 @@ Per decode mode (full, fast, key frames) the script does two kinds of runs:
   or queued them.
 
 Targets (from the issue): pipeline CPU at most 1.03x decode-only in full mode; at least 12
-full-rate 1080p15 streams with no late frames in fast mode; at least 50 in key-frame mode.
+full-rate 1080p15 streams with no late frames in fast mode; at least 50 in key-frame mode;
+detection's own work per frame at most 2 % of decode-only CPU, 2.5 % with 3 zones and 2 masks.
 Every number is measured in this one run; "other load" shows what the rest of the machine
 was doing meanwhile.
 
 Run: ``.venv/bin/python bench/streams.py [--seconds 8] [--full 1,4,8,12] [--fast 1,4,8,12]
-[--keyframes 12,25,50] [--rtsp]``. Nothing is kept.
+[--keyframes 12,25,50] [--zones 3] [--rtsp]``. Nothing is kept.
 """
 
 from __future__ import annotations
@@ -75,10 +79,26 @@ from custom_components.cam_events.video.stream_worker import (
     StreamWorker,
     WorkerSettings,
 )
+from custom_components.cam_events.video.zones import Area, AreaKind, Layout, parse_polygon
 
 FPS = 15
 RATIO_TARGET = 1.03
 DETECT_TARGET = 0.02  # detection's own work per frame / decode CPU per frame
+ZONES_TARGET = 0.025  # the same with 3 zones and 2 masks
+ZONES_LAYOUT = Layout(
+    tuple(
+        Area(area_id, area_id.title(), kind, parse_polygon(text))
+        for area_id, kind, text in (
+            # The person-sized object walks across y 0.42..0.75, the small one circles around
+            # (0.5, 0.33): every zone sees motion, two overlap, the masks cover some of it.
+            ("driveway", AreaKind.ZONE, "0,0.3 0.4,0.3 0.4,1 0,1"),
+            ("door", AreaKind.ZONE, "0.35,0.15 0.65,0.15 0.65,0.8 0.35,0.8"),
+            ("garden", AreaKind.ZONE, "0.6,0.4 1,0.4 1,1 0.75,0.95 0.6,1"),
+            ("clock", AreaKind.MASK, "0,0 0.3,0 0.3,0.06 0,0.06"),
+            ("tree", AreaKind.MASK, "0.8,0 1,0 1,0.3 0.85,0.45"),
+        )
+    )
+)
 FAST_TARGET = 12
 KEY_TARGET = 50
 STARTUP_TIMEOUT = 60.0
@@ -92,7 +112,7 @@ def _ints(text: str) -> list[int]:
 class Stream:
     """A running stream of a run: a worker (with listener, recorder) or a decode-only thread."""
 
-    kind: str  # "pipeline" | "nodetect" | "decode"
+    kind: str  # "pipeline" | "nodetect" | "zoned" | "zonedoff" | "decode"
     name: str
     runner: Any
     streaming: threading.Event
@@ -120,8 +140,10 @@ class Bench:
         if not self.args.no_record:
             recorder = ClipRecorder(self.folder / name, preroll=5.0)
         listener = CountingListener()
-        settings = WorkerSettings(detect=kind == "pipeline", decode_mode=mode)
+        settings = WorkerSettings(detect=kind in ("pipeline", "zoned"), decode_mode=mode)
         worker = StreamWorker(name, self._source(), listener, settings, recorder=recorder)
+        if kind.startswith("zoned"):
+            worker.set_layout(ZONES_LAYOUT)
         return Stream(kind, name, worker, listener.streaming, recorder)
 
     def run(
@@ -217,24 +239,30 @@ def _swap_detection(streams: list[Stream]) -> None:
             worker.update_settings(replace(worker.settings, detect=not worker.settings.detect))
 
 
-def ratio_run(bench: Bench, mode: DecodeMode, per_kind: int) -> dict[str, Any]:
-    """Workers swap detection on/off halfway (crossover); decode-only threads beside them."""
+def ratio_run(bench: Bench, mode: DecodeMode, per_kind: int, zoned: int = 0) -> dict[str, Any]:
+    """Workers swap detection on/off halfway (crossover); decode-only threads beside them.
+
+    ``zoned`` more workers per kind (on first, off first) detect with ``ZONES_LAYOUT``.
+    """
     streams = [
         bench.make(kind, mode)
         for _ in range(per_kind)
         for kind in ("pipeline", "nodetect", "decode")
     ]
+    streams += [bench.make(kind, mode) for _ in range(zoned) for kind in ("zoned", "zonedoff")]
     run = bench.run(streams, bench.args.ratio_seconds, midpoint=lambda: _swap_detection(streams))
     keyframes = mode is DecodeMode.KEYFRAMES
     t0, tmid, t1 = run["t0"], run["tmid"], run["t1"]
 
-    def spans(detecting: bool, start: float, end: float) -> list[tuple[Stream, float, float]]:
-        """The workers' spans in [start, end] with detection on (or off)."""
+    def spans(
+        detecting: bool, start: float, end: float, zones: bool = False
+    ) -> list[tuple[Stream, float, float]]:
+        """The workers' spans in [start, end] with detection on (or off), with a layout or not."""
         out = []
         for stream in streams:
-            if stream.kind == "decode":
+            if stream.kind == "decode" or stream.kind.startswith("zoned") is not zones:
                 continue
-            first_half_on = stream.kind == "pipeline"
+            first_half_on = stream.kind in ("pipeline", "zoned")
             for lo, hi, on in ((t0, tmid, first_half_on), (tmid, t1, not first_half_on)):
                 if on is detecting and min(hi, end) > max(lo, start):
                     out.append((stream, max(lo, start), min(hi, end)))
@@ -248,21 +276,31 @@ def ratio_run(bench: Bench, mode: DecodeMode, per_kind: int) -> dict[str, Any]:
     result["nodetect"], late_off = _cpu_per_frame(bench, spans(False, t0, t1), keyframes)
     result["decode"], late_decode = _cpu_per_frame(bench, decode_spans(t0, t1), keyframes)
     result["late"] = late_on + late_off + late_decode
+    if zoned:
+        result["zoned"], late_zoned = _cpu_per_frame(bench, spans(True, t0, t1, True), keyframes)
+        result["late"] += late_zoned
     handle0, handle_mid, handle1 = run["handle"]
-    sums = {True: [0, 0], False: [0, 0]}
+    # (with a layout, detecting) -> [ns, calls] of StreamWorker._handle
+    sums = {(z, on): [0, 0] for z in (False, True) for on in (False, True)}
     for stream in streams:
         name = f"cam_events_{stream.name}"
         if stream.kind == "decode" or name not in handle0:
             continue
-        first_half_on = stream.kind == "pipeline"
+        first_half_on = stream.kind in ("pipeline", "zoned")
+        with_zones = stream.kind.startswith("zoned")
         for before, after, on in (
             (handle0, handle_mid, first_half_on),
             (handle_mid, handle1, not first_half_on),
         ):
-            sums[on][0] += after[name][0] - before[name][0]
-            sums[on][1] += after[name][1] - before[name][1]
-    for key, on in (("pipeline_handle", True), ("nodetect_handle", False)):
-        ns, calls = sums[on]
+            sums[with_zones, on][0] += after[name][0] - before[name][0]
+            sums[with_zones, on][1] += after[name][1] - before[name][1]
+    for key, index in (
+        ("pipeline_handle", (False, True)),
+        ("nodetect_handle", (False, False)),
+        ("zoned_handle", (True, True)),
+        ("zonedoff_handle", (True, False)),
+    ):
+        ns, calls = sums[index]
         result[key] = ns / calls / 1e9 if calls else float("nan")
     result["ratio"] = result["pipeline"] / result["decode"]
     result["detect_ratio"] = result["pipeline"] / result["nodetect"]
@@ -346,6 +384,14 @@ def print_ratio(mode: DecodeMode, per_kind: int, result: dict[str, Any]) -> None
         f" us with detection ({handle / decode:.1%} of decode-only CPU),"
         f" {result['nodetect_handle'] * 1e6:.0f} us without"
     )
+    if "zoned" in result:
+        zoned = result["zoned_handle"]
+        print(
+            f"    with 3 zones and 2 masks: pipeline {result['zoned'] * 1e3:.3f} ms per frame"
+            f" ({result['zoned'] / decode:.4f}x decode-only); StreamWorker._handle"
+            f" {zoned * 1e6:.0f} us with detection ({zoned / decode:.1%}),"
+            f" {result['zonedoff_handle'] * 1e6:.0f} us without"
+        )
     late = result["late"]
     if late:
         print(f"    (!) {late} late frames in the ratio run: the machine was saturated")
@@ -398,6 +444,9 @@ def main() -> None:
     parser.add_argument("--gop", type=int, default=FPS, help="frames per key frame (15)")
     parser.add_argument("--no-record", action="store_true", help="workers without recorder")
     parser.add_argument(
+        "--zones", type=int, default=3, help="per kind, full mode, with 3 zones + 2 masks (3)"
+    )
+    parser.add_argument(
         "--rtsp", action="store_true", help="capacity runs on the RTSP test server (1080p15)"
     )
     args = parser.parse_args()
@@ -447,7 +496,8 @@ def main() -> None:
                 (DecodeMode.KEYFRAMES, args.keyframes, args.ratio_key_streams),
             ):
                 print(f"\n-- decode mode {mode.value} --", flush=True)
-                ratio = ratio_run(bench, mode, per_kind)
+                zoned = args.zones if mode is DecodeMode.FULL else 0
+                ratio = ratio_run(bench, mode, per_kind, zoned)
                 print_ratio(mode, per_kind, ratio)
                 rows = []
                 for count in counts:
@@ -478,6 +528,16 @@ def main() -> None:
         f" {detect / ratio['decode']:.2%} of decode-only CPU per frame"
         f" ({ratio['decode'] * 1e3:.2f} ms; target <= {DETECT_TARGET:.0%})"
     )
+    if "zoned" in ratio:
+        zoned = ratio["zoned_handle"] - ratio["zonedoff_handle"]
+        print(
+            f"  {verdict(zoned <= ZONES_TARGET * ratio['decode'])}  full mode, 3 zones and 2"
+            f" masks: detection {zoned * 1e6:.0f} us per 1080p frame in the paced worker"
+            f" ({ratio['zoned_handle'] * 1e6:.0f} us handling with it,"
+            f" {ratio['zonedoff_handle'] * 1e6:.0f} us without) ="
+            f" {zoned / ratio['decode']:.2%} of decode-only CPU per frame, beside"
+            f" {detect / ratio['decode']:.2%} without zones (target <= {ZONES_TARGET:.1%})"
+        )
     for mode, target in ((DecodeMode.FAST, FAST_TARGET), (DecodeMode.KEYFRAMES, KEY_TARGET)):
         _, rows = summary[mode]
         ok, row = ok_at(rows, target, 1)

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+import random
 import shutil
+from typing import Any
+from unittest.mock import PropertyMock, patch
 
+import av
+from homeassistant.components import camera as camera_component
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import CoreState, HomeAssistant
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
 import custom_components.cam_events  # noqa: F401 - the test plugin ships its own package
 from custom_components.cam_events.video import stream_worker
-from devtools.clips import make_clip
+from custom_components.cam_events.video.jpeg import encode_jpeg
+from devtools.clips import background, make_clip
+from tests.common import PEER_PASSWORD, PEER_USER, setup_camera
+from tests.peers.ftp import FtpServer
 from tests.peers.mjpeg import MjpegServer
 from tests.peers.rtsp import RtspServer
+from tests.peers.smtp import SmtpServer
+from tests.peers.vsftpd import Vsftpd, vsftpd_servers
 
 
 @pytest.fixture(autouse=True)
@@ -81,3 +96,94 @@ async def mjpeg_server(socket_enabled: None) -> AsyncIterator[MjpegServer]:
     await server.start()
     yield server
     await server.stop()
+
+
+@pytest.fixture
+async def camera(
+    hass: HomeAssistant, still_clip_path: Path, socket_enabled: None
+) -> AsyncIterator[MockConfigEntry]:
+    """A camera "Porch" playing the still clip; unloaded afterwards unless a test stopped it."""
+    entry = await setup_camera(hass, str(still_clip_path))
+    yield entry
+    if entry.state is ConfigEntryState.LOADED and hass.state is CoreState.running:
+        await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.fixture(scope="session")
+def jpeg() -> bytes:
+    """A real, small JPEG snapshot."""
+    frame = av.VideoFrame.from_ndarray(background(64, 48), format="rgb24")
+    data = encode_jpeg(frame)
+    assert data[:2] == b"\xff\xd8"
+    return data
+
+
+@pytest.fixture
+def smtp_server(socket_enabled: None) -> Iterator[Callable[..., SmtpServer]]:
+    """Start SMTP servers on demand; stop every one (and join its thread) afterwards."""
+    servers: list[SmtpServer] = []
+
+    def start(**options: Any) -> SmtpServer:
+        server = SmtpServer(**options)
+        servers.append(server)
+        server.start()
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server: Callable[..., SmtpServer]) -> SmtpServer:
+    """A STARTTLS server that wants `PEER_USER` / `PEER_PASSWORD` (the `smtp_data` login)."""
+    return smtp_server(security="starttls", auth=(PEER_USER, PEER_PASSWORD))
+
+
+@pytest.fixture
+def ftp_server(socket_enabled: None, tmp_path: Path) -> Iterator[Callable[..., FtpServer]]:
+    """Start FTP servers on demand (login `PEER_USER` / `PEER_PASSWORD` unless told); stop all."""
+    servers: list[FtpServer] = []
+
+    def start(*, user: str = PEER_USER, password: str = PEER_PASSWORD, **options: Any) -> FtpServer:
+        server = FtpServer(
+            tmp_path / f"home{len(servers)}", user=user, password=password, **options
+        )
+        servers.append(server)
+        server.start()
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def vsftpd(socket_enabled: None, tmp_path: Path) -> Iterator[Callable[..., Vsftpd]]:
+    """Start Debian's vsftpd (packaged configuration plus explicit FTPS); stop it by PID."""
+    with vsftpd_servers(tmp_path) as start:
+        yield start
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots in Home Assistant's format (volatile ids and times shown as ANY) in snapshots/."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Iterator[None]:
+    """Register every entity enabled, also those a user has to switch on (for snapshots)."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
+
+
+@pytest.fixture
+def steady_entities(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep entity states still for a snapshot: no stats tick, camera tokens from a fixed seed."""
+    monkeypatch.setattr(stream_worker, "STATS_INTERVAL", 3600.0)
+    monkeypatch.setattr(camera_component, "_RND", random.Random(14))

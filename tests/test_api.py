@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from homeassistant.components.device_automation import DeviceAutomationType
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
-import pytest
 from pytest_homeassistant_custom_component.common import async_get_device_automations
 from pytest_homeassistant_custom_component.typing import (
     ClientSessionGenerator,
@@ -19,19 +16,10 @@ from pytest_homeassistant_custom_component.typing import (
 
 from custom_components.cam_events.const import DOMAIN
 from custom_components.cam_events.logbook import describe
-from tests.common import setup_camera
 
 CAMERA = "camera.porch"
 TYPES = f"/api/cam_events/cameras/{CAMERA}/event_processing/events/"
 EVENTS = f"/api/cam_events/cameras/{CAMERA}/events/"
-
-
-@pytest.fixture
-async def camera(hass: HomeAssistant, still_clip_path: Path, socket_enabled: None) -> Any:
-    entry = await setup_camera(hass, str(still_clip_path))
-    yield entry
-    if entry.state is ConfigEntryState.LOADED:
-        await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def test_no_token_is_401(

@@ -26,6 +26,7 @@ from custom_components.cam_events.const import (
     DOMAIN,
 )
 from tests.common import setup_camera
+from tests.peers.net import free_port
 from tests.peers.rtsp import RtspServer
 
 
@@ -54,12 +55,6 @@ def silent_server(socket_enabled: None) -> Iterator[str]:
     for conn in held:
         conn.close()
     listener.close()
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def _start(hass: HomeAssistant) -> str:
@@ -128,7 +123,7 @@ async def test_user_flow_errors_then_recover(
         "bad_scheme": {CONF_URL: "ftp://127.0.0.1/stream"},
         "relative_path": {CONF_URL: "videos/porch.mp4"},
         "missing_file": {CONF_URL: str(tmp_path / "missing.mp4")},
-        "closed_port": {CONF_URL: f"rtsp://127.0.0.1:{_closed_port()}/stream"},
+        "closed_port": {CONF_URL: f"rtsp://127.0.0.1:{free_port()}/stream"},
         "wrong_password": {
             CONF_URL: rtsp_auth_server.url,
             CONF_USERNAME: "admin",

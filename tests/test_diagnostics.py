@@ -11,14 +11,24 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from syrupy.assertion import SnapshotAssertion
+from syrupy.filters import props
 
-from tests.common import setup_camera, wait_for
+from tests.common import add_profile, setup_camera, smtp_data, wait_for
 from tests.peers.rtsp import RtspServer
+from tests.peers.smtp import SmtpServer
+
+CAMERA_VOLATILE = props("url", "decode_fps", "detect_fps", "ring_bytes", "ring_seconds")
+"""The server's port (in the URL), measured rates and how much the ring holds right now."""
+PROFILE_VOLATILE = props("port")
 
 
 @pytest.mark.enable_socket
 async def test_diagnostics_redact_credentials(
-    hass: HomeAssistant, hass_client: ClientSessionGenerator, rtsp_auth_server: RtspServer
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    rtsp_auth_server: RtspServer,
+    snapshot: SnapshotAssertion,
 ) -> None:
     """User name and password never appear; state, stats and settings do."""
     entry = await setup_camera(
@@ -40,27 +50,25 @@ async def test_diagnostics_redact_credentials(
     assert diagnostics["motion"]["detection_enabled"] is True
     assert diagnostics["recording"]["enabled"] is True
     assert diagnostics["recording"]["ring_bytes"] > 0
+    assert diagnostics == snapshot(exclude=CAMERA_VOLATILE)
     await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def test_profile_diagnostics_redact_everything_personal(
-    hass: HomeAssistant, hass_client: ClientSessionGenerator, socket_enabled: None
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    smtp: SmtpServer,
+    snapshot: SnapshotAssertion,
 ) -> None:
     """An e-mail profile's diagnostics carry its health, never its login or addresses."""
-    from tests.peers.smtp import SmtpServer
-    from tests.test_handlers import add_profile, smtp_data
-
-    smtp = SmtpServer(security="starttls", auth=("cam", "s3cret-pw"))
-    smtp.start()
-    try:
-        entry = await add_profile(hass, "smtp", smtp_data(smtp))
-        diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
-        text = json.dumps(diagnostics)
-        for secret in ("s3cret-pw", "owner@example.com", "camera@example.com", '"cam"'):
-            assert secret not in text
-        assert diagnostics["entry"]["data"]["host"] == "127.0.0.1"
-        assert diagnostics["profile"]["kind"] == "smtp"
-        assert diagnostics["profile"]["queue_length"] == 0
-        assert diagnostics["profile"]["time_filter"] == "every day"
-    finally:
-        smtp.stop()
+    entry = await add_profile(hass, "smtp", smtp_data(smtp))
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    text = json.dumps(diagnostics)
+    for secret in ("s3cret-pw", "owner@example.com", "camera@example.com", '"cam"'):
+        assert secret not in text
+    assert diagnostics["entry"]["data"]["host"] == "127.0.0.1"
+    assert diagnostics["profile"]["kind"] == "smtp"
+    assert diagnostics["profile"]["queue_length"] == 0
+    assert diagnostics["profile"]["time_filter"] == "every day"
+    assert diagnostics["entry"]["data"]["port"] == smtp.port
+    assert diagnostics == snapshot(exclude=PROFILE_VOLATILE)

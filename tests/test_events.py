@@ -27,14 +27,6 @@ async def _call(hass: HomeAssistant, service: str, **data: Any) -> Any:
     )
 
 
-@pytest.fixture
-async def camera(hass: HomeAssistant, still_clip_path: Path, socket_enabled: None) -> Any:
-    entry = await setup_camera(hass, str(still_clip_path))
-    yield entry
-    if entry.state is ConfigEntryState.LOADED:
-        await hass.config_entries.async_unload(entry.entry_id)
-
-
 async def test_catalogue_services(hass: HomeAssistant, camera: Any) -> None:
     """List, add, update and remove event types; errors are translated and change nothing."""
     types = await _call(hass, "list_event_types", camera=CAMERA)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 import json
 import logging
@@ -30,7 +30,14 @@ import custom_components.cam_events as integration
 from custom_components.cam_events.const import DOMAIN
 from custom_components.cam_events.data import DATA_DOMAIN
 from custom_components.cam_events.delivery.outbox import Job, new_job_id
-from tests.common import setup_camera, wait_for, wait_real
+from tests.common import (
+    PEER_PASSWORD as PASSWORD,
+    PEER_USER as USER,
+    add_profile,
+    smtp_data,
+    wait_for,
+    wait_real,
+)
 from tests.peers.ftp import FtpServer
 from tests.peers.http_sink import HttpSink
 from tests.peers.smtp import SmtpServer
@@ -39,11 +46,9 @@ from tests.peers.vsftpd import (
     PASSWORD as VSFTPD_PASSWORD,
     USER as VSFTPD_USER,
     Vsftpd,
-    vsftpd_servers,
 )
 
 CAMERA = "camera.porch"
-USER, PASSWORD = "cam", "s3cret-pw"
 
 
 @pytest.fixture(autouse=True)
@@ -52,67 +57,6 @@ def quick_outbox(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(integration, "OUTBOX_BACKOFF_INITIAL", 0.2)
     monkeypatch.setattr(integration, "OUTBOX_BACKOFF_MAX", 0.4)
     monkeypatch.setattr(integration, "OUTBOX_MAX_ATTEMPTS", 4)
-
-
-@pytest.fixture
-async def camera(hass: HomeAssistant, still_clip_path: Path, socket_enabled: None) -> Any:
-    return await setup_camera(hass, str(still_clip_path))
-
-
-@pytest.fixture
-def smtp(socket_enabled: None) -> Iterator[SmtpServer]:
-    server = SmtpServer(security="starttls", auth=(USER, PASSWORD))
-    server.start()
-    yield server
-    server.stop()
-
-
-async def add_profile(
-    hass: HomeAssistant,
-    kind: str,
-    data: dict[str, Any],
-    options: dict[str, Any] | None = None,
-    *,
-    insecure: bool = False,
-) -> ConfigEntry:
-    """Add a profile through the config flow (its connection test included).
-
-    `insecure`: the profile sends its password in clear; the flow asks, the test confirms.
-    """
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": kind}
-    )
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], data)
-    if insecure:
-        assert result["type"] is FlowResultType.FORM, result
-        assert result["step_id"] == "insecure_login"
-        result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
-    assert result["type"] is FlowResultType.CREATE_ENTRY, result.get("errors")
-    await hass.async_block_till_done()
-    entry = result["result"]
-    if options is not None:
-        flow = await hass.config_entries.options.async_init(entry.entry_id)
-        result = await hass.config_entries.options.async_configure(flow["flow_id"], options)
-        assert result["type"] is FlowResultType.CREATE_ENTRY, result.get("errors")
-        await hass.async_block_till_done()
-    return entry
-
-
-def smtp_data(server: SmtpServer, password: str = PASSWORD) -> dict[str, Any]:
-    return {
-        "name": "Mail",
-        "host": "127.0.0.1",
-        "port": server.port,
-        "security": "starttls",
-        "auth": True,
-        "username": USER,
-        "password": password,
-        "sender": "camera@example.com",
-        "recipients": "owner@example.com, second@example.com",
-        "timeout": 5,
-        "verify_ssl": False,
-    }
 
 
 def form_defaults(result: Any) -> dict[str, Any]:
@@ -714,12 +658,6 @@ async def test_insecure_logins_are_confirmed(hass: HomeAssistant, socket_enabled
             await plain.async_stop()
     finally:
         await server.async_stop()
-
-
-@pytest.fixture
-def vsftpd(socket_enabled: None, tmp_path: Path) -> Iterator[Callable[..., Vsftpd]]:
-    with vsftpd_servers(tmp_path) as start:
-        yield start
 
 
 def vsftpd_data(server: Vsftpd) -> dict[str, Any]:

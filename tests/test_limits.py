@@ -7,7 +7,6 @@ from pathlib import Path
 import time
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -20,19 +19,10 @@ from pytest_homeassistant_custom_component.typing import (
 
 from custom_components.cam_events.const import CONF_OFF_DELAY, DOMAIN, EVENT_CAM_EVENTS
 from custom_components.cam_events.events.rate import TokenBucket
-from tests.common import setup_camera
 
 CAMERA = "camera.porch"
 TYPES = f"/api/cam_events/cameras/{CAMERA}/event_processing/events/"
 EVENTS = f"/api/cam_events/cameras/{CAMERA}/events/"
-
-
-@pytest.fixture
-async def camera(hass: HomeAssistant, still_clip_path: Path, socket_enabled: None) -> Any:
-    entry = await setup_camera(hass, str(still_clip_path))
-    yield entry
-    if entry.state is ConfigEntryState.LOADED:
-        await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def _total(hass: HomeAssistant) -> int:

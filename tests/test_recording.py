@@ -21,7 +21,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.cam_events.const import DOMAIN
 from custom_components.cam_events.data import DATA_DOMAIN
 from custom_components.cam_events.events.model import Event, new_event_id
-from tests.common import setup_camera, state_of, wait_for
+from tests.common import add_profile, setup_camera, smtp_data, state_of, wait_for
 from tests.peers.rtsp import RtspServer
 
 CAMERA = "camera.porch"
@@ -253,7 +253,6 @@ async def test_email_and_ftp_carry_the_clip(
     """The clip rides along when asked; above the mail server's limit the mail says where it is."""
     from tests.peers.ftp import FtpServer
     from tests.peers.smtp import SmtpServer
-    from tests.test_handlers import add_profile, smtp_data
 
     smtp = SmtpServer(security="starttls", auth=("cam", "s3cret-pw"))
     smtp.start()

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 import importlib.util
 import os
 from pathlib import Path
-import socket
 import subprocess
 import time
 from typing import IO, TYPE_CHECKING, Any
@@ -29,6 +28,7 @@ import pytest
 
 from devtools.clips import make_clip
 from devtools.develop import hass_command, prepare_config
+from tests.peers.net import free_port
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser
@@ -92,14 +92,6 @@ def _failed(request: pytest.FixtureRequest) -> bool:
         getattr(getattr(request.node, f"report_{when}", None), "failed", False)
         for when in ("setup", "call")
     )
-
-
-def free_port() -> int:
-    """Return a TCP port nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass

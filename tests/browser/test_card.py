@@ -29,6 +29,7 @@ import pytest
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.cam_events.card import async_register_card
+from custom_components.cam_events.const import DEFAULT_POSTROLL
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Locator, Page
@@ -355,6 +356,17 @@ async def test_card_in_browser(home_assistant: HomeAssistantInstance, browser: B
 
     # --- a clip recorded from the camera plays in its event's detail (the demo camera sends
     # H.264, remuxed into the clip as it came; Debian's chromium decodes it)
+    # The demo camera's motion events record too, and a request overlapping one is merged
+    # into its clip (as documented): motion stops recording here, and a motion clip still
+    # open is let end (motion off, then the post-roll), so this clip is the request's own.
+    await ha.service("update_event_type", {"camera": ha.camera, "name": "motion", "record": False})
+
+    async def motion_state() -> str:
+        state: str = (await ha.rest("GET", f"/api/states/{ha.info['motion']}"))["state"]
+        return state
+
+    await _eventually(motion_state, lambda s: s == "off", 40, "motion off")
+    await asyncio.sleep(DEFAULT_POSTROLL + 1)
     started = time.monotonic()
     recorded = await ha.service(
         "record", {"camera": ha.camera, "duration": 2, "preroll": 1, "postroll": 1}

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 import dataclasses
 import json
 import socket
 import time
 from typing import Any
 
-import av
 import pytest
 
 from custom_components.cam_events.delivery import email as smtp
@@ -19,9 +18,8 @@ from custom_components.cam_events.delivery.base import (
     DeliveryError,
     PermanentDeliveryError,
 )
-from custom_components.cam_events.video.jpeg import encode_jpeg
-from devtools.clips import background
-from tests.peers.smtp import SmtpServer, free_port
+from tests.peers.net import free_port
+from tests.peers.smtp import SmtpServer
 
 pytestmark = [
     # aiosmtpd's own warnings, raised in its server thread.
@@ -33,31 +31,6 @@ USER, PASSWORD = "cam", "pa55-Word!"
 SENDER = "cam-events@example.com"
 RECIPIENTS = ("alice@example.com", "bob@example.org")
 EVENT = {"camera": "porch", "type": "motion", "score": 0.92}
-
-
-@pytest.fixture(scope="module")
-def jpeg() -> bytes:
-    """A real, small JPEG snapshot."""
-    frame = av.VideoFrame.from_ndarray(background(64, 48), format="rgb24")
-    data = encode_jpeg(frame)
-    assert data[:2] == b"\xff\xd8"
-    return data
-
-
-@pytest.fixture
-def smtp_server(socket_enabled: None) -> Iterator[Callable[..., SmtpServer]]:
-    """Start SMTP servers on demand; stop every one (and join its thread) afterwards."""
-    servers: list[SmtpServer] = []
-
-    def start(**options: Any) -> SmtpServer:
-        server = SmtpServer(**options)
-        servers.append(server)
-        server.start()
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
 
 
 def _profile(server: SmtpServer, **changes: Any) -> smtp.SmtpProfile:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 import dataclasses
 import ftplib
 from pathlib import Path
@@ -11,7 +11,6 @@ import socket
 import time
 from typing import Any
 
-import av
 import pytest
 
 from custom_components.cam_events.delivery import ftp
@@ -20,45 +19,15 @@ from custom_components.cam_events.delivery.base import (
     DeliveryError,
     PermanentDeliveryError,
 )
-from custom_components.cam_events.video.jpeg import encode_jpeg
-from devtools.clips import background
+from tests.common import PEER_PASSWORD as PASSWORD, PEER_USER as USER
 from tests.peers.ftp import FtpServer
 from tests.peers.vsftpd import (
     PASSWORD as VSFTPD_PASSWORD,
     USER as VSFTPD_USER,
     Vsftpd,
-    vsftpd_servers,
 )
 
-USER, PASSWORD = "cam", "pa55-Word!"
 SNAPSHOT = "porch/20260307/090503_motion.jpg"
-
-
-@pytest.fixture(scope="module")
-def jpeg() -> bytes:
-    """A real, small JPEG snapshot."""
-    frame = av.VideoFrame.from_ndarray(background(64, 48), format="rgb24")
-    data = encode_jpeg(frame)
-    assert data[:2] == b"\xff\xd8"
-    return data
-
-
-@pytest.fixture
-def ftp_server(socket_enabled: None, tmp_path: Path) -> Iterator[Callable[..., FtpServer]]:
-    """Start FTP servers on demand; stop every one (and join its thread) afterwards."""
-    servers: list[FtpServer] = []
-
-    def start(**options: Any) -> FtpServer:
-        server = FtpServer(
-            tmp_path / f"home{len(servers)}", user=USER, password=PASSWORD, **options
-        )
-        servers.append(server)
-        server.start()
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
 
 
 def _profile(server: FtpServer, **changes: Any) -> ftp.FtpProfile:
@@ -268,13 +237,6 @@ async def test_nothing_to_upload_does_not_connect(ftp_server: Callable[..., FtpS
 
 
 # ---- vsftpd as Debian packages it ----------------------------------------------------------
-
-
-@pytest.fixture
-def vsftpd(socket_enabled: None, tmp_path: Path) -> Iterator[Callable[..., Vsftpd]]:
-    """Start Debian's vsftpd (packaged configuration plus explicit FTPS); stop it by PID."""
-    with vsftpd_servers(tmp_path) as start:
-        yield start
 
 
 def _vsftpd_profile(server: Vsftpd, **changes: Any) -> ftp.FtpProfile:

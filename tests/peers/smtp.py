@@ -12,7 +12,6 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import default
 import logging
-import socket
 import threading
 from typing import Any, Literal
 
@@ -181,10 +180,3 @@ class SmtpServer:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.async_stop()
-
-
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on (right now)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOSTNAME, 0))
-        return int(sock.getsockname()[1])

@@ -23,6 +23,7 @@ import socket
 import subprocess
 import time
 
+from tests.peers.net import free_port
 from tests.peers.tls import certificate_files
 
 HOST = "127.0.0.1"
@@ -30,13 +31,6 @@ PACKAGED_CONF = Path("/etc/vsftpd.conf")
 BINARY = "/usr/sbin/vsftpd"
 USER = "camftp"
 PASSWORD = "Ftp-test-passw0rd-that-is-long"  # longer than the old 16-character limit
-
-
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on (right now)."""
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 def ensure_user(home: Path) -> pwd.struct_passwd:

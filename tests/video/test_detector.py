@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import av
 import numpy as np
@@ -15,6 +16,7 @@ from custom_components.cam_events.video.detector import (
     MotionResult,
 )
 from custom_components.cam_events.video.luma import LumaReader, luma_plane
+from custom_components.cam_events.video.zones import Area, AreaKind, Layout, parse_polygon
 
 Frame = npt.NDArray[np.uint8]
 
@@ -359,3 +361,209 @@ def test_background_follows_changes_below_the_threshold() -> None:
     jump = Scene()
     jump.offset = 45.0
     assert fresh.process(jump.frame()).lighting_change
+
+
+# ---- masks and zones ------------------------------------------------------------------------
+
+
+def _area(area_id: str, kind: AreaKind, text: str, **kwargs: Any) -> Area:
+    return Area(area_id, area_id.title(), kind, parse_polygon(text), **kwargs)
+
+
+def _box(x0: float, y0: float, x1: float, y1: float) -> str:
+    """A rectangle's polygon text, in relative coordinates."""
+    return f"{x0},{y0} {x1},{y0} {x1},{y1} {x0},{y1}"
+
+
+# Relative rectangles of the 640x360 scene: the walk below runs along y 150..190 px.
+LEFT = _box(0.0, 0.3, 0.45, 0.7)  # x 0..288 px
+RIGHT = _box(0.55, 0.3, 1.0, 0.7)  # x 352..640 px
+ELSEWHERE = _box(0.0, 0.8, 1.0, 1.0)  # the bottom fifth, away from every walk
+
+
+def zoned(*areas: Area, settings: DetectorSettings | None = None) -> MotionDetector:
+    """A calibrated detector with these masks and zones."""
+    detector = MotionDetector(settings)
+    detector.set_layout(Layout(areas))
+    return detector
+
+
+def test_motion_inside_a_mask_gives_nothing() -> None:
+    scene = Scene()
+    path = list(walk(100, 150, 8, 20))  # x 100..332, y 150..190: inside the mask below
+    unmasked = MotionDetector()
+    settle(unmasked, scene)
+    control = [unmasked.process(scene.frame(p)) for p in path]
+    assert all(r.motion for r in control[1:])
+    detector = zoned(_area("tree", AreaKind.MASK, _box(0.1, 0.3, 0.55, 0.6)))
+    settle(detector, scene)
+    results = [detector.process(scene.frame(p)) for p in path]
+    assert not any(r.motion for r in results)
+    assert all(r.changed_ratio == 0.0 for r in results)
+    assert detector.bbox() is None
+    # Outside the mask the same object is motion at once (the background was kept learning).
+    outside = [detector.process(scene.frame(p)) for p in walk(400, 150, 8, 5)]
+    assert all(r.motion for r in outside[1:])
+
+
+def test_motion_in_a_zone_turns_on_that_zone_only() -> None:
+    scene = Scene()
+    detector = zoned(
+        _area("drive", AreaKind.ZONE, LEFT),
+        _area("door", AreaKind.ZONE, RIGHT),
+        _area("lawn", AreaKind.ZONE, ELSEWHERE),
+    )
+    settle(detector, scene)
+    still = detector.process(scene.frame())
+    assert [(z.id, z.motion) for z in still.zones] == [
+        ("drive", False),
+        ("door", False),
+        ("lawn", False),
+    ]
+    results = [detector.process(scene.frame(p)) for p in walk(60, 150, 8, 20)]  # x 60..252
+    assert all(r.motion for r in results[1:])  # the camera's own motion is unchanged
+    for result in results[1:]:
+        drive, door, lawn = result.zones
+        assert drive.motion
+        assert not door.motion
+        assert not lawn.motion
+        # 40x40 px of the zone's 288x144 px, to within the grid's cells.
+        assert 0.03 < drive.changed_ratio < 0.06
+        assert door.changed_ratio == 0.0 == lawn.changed_ratio
+        assert result.touched == ("drive",)
+    bbox = detector.zone_bbox("drive")
+    assert bbox is not None
+    x, y, size = 60 + 19 * 8, 150, OBJ
+    tol_x, tol_y = STEP / W + 1e-9, STEP / H + 1e-9
+    assert abs(bbox[0] - x / W) <= tol_x
+    assert abs(bbox[2] - (x + size) / W) <= tol_x
+    assert abs(bbox[1] - y / H) <= tol_y
+    assert abs(bbox[3] - (y + size) / H) <= tol_y
+    assert detector.zone_bbox("door") is None
+    assert detector.zone_bbox("nope") is None
+    # The object leaves: the zone and the camera go off; the last frame still says which zone.
+    ending = [detector.process(scene.frame()) for _ in range(2)]
+    assert not ending[0].motion
+    assert ending[0].touched == ("drive",)
+    assert not any(z.motion for z in ending[0].zones)
+    assert ending[1].touched == ()
+
+
+def test_motion_crossing_two_zones_lists_both_in_order() -> None:
+    scene = Scene()
+    detector = zoned(
+        _area("door", AreaKind.ZONE, RIGHT),  # listed first, touched second
+        _area("drive", AreaKind.ZONE, LEFT),
+    )
+    settle(detector, scene)
+    results = [detector.process(scene.frame(p)) for p in walk(120, 150, 12, 30)]  # x 120..468
+    on = [tuple(z.id for z in r.zones if z.motion) for r in results]
+    assert ("drive",) in on
+    assert ("door",) in on
+    assert on.index(("drive",)) < on.index(("door",))
+    assert all(r.motion for r in results[1:])
+    assert results[-1].touched == ("drive", "door")
+    # The list keeps the order of first touch for as long as the motion lasts.
+    assert next(r.touched for r in results if r.touched) == ("drive",)
+
+
+def test_a_zone_switched_off_ignores_its_motion() -> None:
+    scene = Scene()
+    layout = Layout((_area("drive", AreaKind.ZONE, LEFT), _area("door", AreaKind.ZONE, RIGHT)))
+    detector = MotionDetector()
+    detector.set_layout(layout.with_enabled("drive", False))
+    settle(detector, scene)
+    results = [detector.process(scene.frame(p)) for p in walk(60, 150, 8, 10)]
+    assert all(r.motion for r in results[1:])  # a zone is not a mask: the camera still sees it
+    assert all([z.id for z in r.zones] == ["door"] for r in results)
+    assert not any(z.motion for r in results for z in r.zones)
+    assert all(r.touched == () for r in results)
+    # Switched on again, live: the background is kept and the zone sees the motion.
+    detector.set_layout(layout)
+    again = [detector.process(scene.frame(p)) for p in walk(60, 150, 8, 5)]
+    assert not any(r.calibrating for r in again)
+    assert all(r.zones[0].motion for r in again[1:])
+    assert again[-1].touched == ("drive",)
+
+
+def test_a_zone_with_its_own_minimum_area() -> None:
+    scene = Scene()
+    detector = zoned(
+        _area("door", AreaKind.ZONE, LEFT, min_area=10.0),  # 10 % of the zone: > 40x40 px
+        _area("drive", AreaKind.ZONE, LEFT),
+    )
+    settle(detector, scene)
+    small = [detector.process(scene.frame(p)) for p in walk(60, 150, 8, 5)]
+    assert all(r.zones[1].motion and not r.zones[0].motion for r in small[1:])
+    big = [detector.process(scene.frame((60 + 8 * i, 130, 90))) for i in range(5)]
+    assert all(r.zones[0].motion and r.zones[1].motion for r in big[1:])
+    assert big[-1].touched == ("drive", "door")
+
+
+def test_lighting_change_under_a_mask_is_neither_lighting_nor_motion() -> None:
+    """A lit window (70 % of the picture) under a mask changes nothing; outside, motion is seen."""
+    scene = Scene()
+    lit = (slice(0, H), slice(0, int(W * 0.7)))
+    plain = MotionDetector()
+    settle(plain, scene)
+    detector = zoned(_area("window", AreaKind.MASK, _box(0.0, 0.0, 0.72, 1.0)))
+    settle(detector, scene)
+    scene.background[lit] += 60.0
+    assert plain.process(scene.frame()).lighting_change  # the control
+    results = [detector.process(scene.frame()) for _ in range(5)]
+    assert not any(r.lighting_change or r.calibrating or r.motion for r in results)
+    assert all(r.changed_ratio == 0.0 for r in results)
+    moving = [detector.process(scene.frame(p)) for p in walk(500, 150, 8, 5)]
+    assert all(r.motion and not r.calibrating for r in moving[1:])
+    # The unmasked part alone: a lighting change there is measured against the unmasked cells.
+    scene.background[:, int(W * 0.75) :] += 60.0
+    step = detector.process(scene.frame())
+    assert step.lighting_change
+    assert not step.motion
+    assert step.changed_ratio > 0.6
+
+
+def test_layout_follows_a_resolution_change() -> None:
+    detector = zoned(
+        _area("door", AreaKind.ZONE, RIGHT), _area("top", AreaKind.MASK, _box(0, 0, 1, 0.25))
+    )
+    settle(detector, Scene())
+    small = detector.prepared
+    assert small is not None
+    big = Scene(720, 1280, seed=1)
+    assert detector.process(big.frame()).calibrating
+    settle(detector, big)
+    prepared = detector.prepared
+    assert prepared is not None
+    assert prepared.shape != small.shape
+    share = prepared.zones[0].cells / prepared.kept
+    assert abs(share - small.zones[0].cells / small.kept) < 0.01
+    results = [detector.process(big.frame((800 + 16 * i, 300, 80))) for i in range(5)]
+    assert all(r.zones[0].motion for r in results[1:])
+    masked = [detector.process(big.frame((800 + 16 * i, 20, 80))) for i in range(5)]
+    assert not any(r.motion for r in masked[2:])
+
+
+def test_no_layout_gives_the_plain_results() -> None:
+    """An empty layout, or one with nothing on, is the same as none: no zones reported."""
+    scene = Scene()
+    for layout in (None, Layout(), Layout((_area("z", AreaKind.ZONE, LEFT, enabled=False),))):
+        detector = MotionDetector()
+        detector.set_layout(layout)
+        settle(detector, scene)
+        results = [detector.process(scene.frame(p)) for p in walk(60, 150, 8, 4)]
+        assert all(r.motion and r.zones == () and r.touched == () for r in results[1:])
+        assert detector.prepared is None
+
+
+def test_zone_counts_match_the_picture_on_an_odd_sized_grid() -> None:
+    """A zone over the whole picture counts what the camera counts, padding or not."""
+    scene = Scene(101, 157, seed=2)  # 101 x 157 cells at step 1: not whole 64-bit words
+    whole = _area("all", AreaKind.ZONE, _box(0, 0, 1, 1))
+    half = _area("half", AreaKind.ZONE, _box(0, 0, 0.5, 1))
+    detector = zoned(whole, half, settings=DetectorSettings(grid_height=101))
+    settle(detector, scene)
+    result = detector.process(scene.frame((60, 30, 30)))  # straddles x 0.5
+    everything, left = result.zones
+    assert everything.changed_ratio == pytest.approx(result.changed_ratio)
+    assert 0.0 < left.changed_ratio * 0.5 < result.changed_ratio

@@ -22,6 +22,7 @@ from custom_components.cam_events.video.stream_worker import (
     WorkerSettings,
     WorkerStats,
 )
+from custom_components.cam_events.video.zones import Area, AreaKind, Layout, parse_polygon
 from devtools.clips import make_clip
 
 
@@ -195,3 +196,77 @@ def test_below_full_rate_frames_are_detected_at_once(tmp_path: Path) -> None:
     gaps = [b - a for a, b in itertools.pairwise(timed.calls[2:])]
     assert gaps
     assert min(gaps) > 0.15  # 5 per second, one at a time
+
+
+class ZoneRecorder(Recorder):
+    """Also follows zones (the worker sees ``on_zones`` and reports them)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.zones: list[MotionResult] = []
+        self.motion_results: list[tuple[bool, MotionResult]] = []
+
+    def on_zones(self, result: MotionResult, at: float) -> None:
+        with self.changed:
+            self.zones.append(result)
+            self.changed.notify_all()
+
+    def on_motion(self, active: bool, result: MotionResult, at: float) -> None:
+        with self.changed:
+            self.motion_results.append((active, result))
+        super().on_motion(active, result, at)
+
+    def on(self, zone_id: str) -> bool:
+        """Whether the zone was ever reported on."""
+        return any(z.id == zone_id and z.motion for r in self.zones for z in r.zones)
+
+
+def _layout(*areas: tuple[str, AreaKind, str]) -> Layout:
+    return Layout(tuple(Area(i, i.title(), kind, parse_polygon(text)) for i, kind, text in areas))
+
+
+def test_layout_set_on_a_running_worker_reports_the_zone_the_object_crosses(
+    tmp_path: Path,
+) -> None:
+    # The object runs from x 0.33 (at 1 s) rightwards across the middle of the picture.
+    clip = make_clip(tmp_path / "c.mp4", seconds=3, motion=((1.0, 2.2),))
+    rec = ZoneRecorder()
+    worker = StreamWorker("t", StreamSource(str(clip)), rec)
+    worker.start()
+    try:
+        rec.wait(lambda: any(s is StreamState.STREAMING for _, s, _ in rec.states), 5)
+        worker.set_layout(
+            _layout(
+                ("path", AreaKind.ZONE, "0.3,0 1,0 1,1 0.3,1"),
+                ("away", AreaKind.ZONE, "0,0 0.15,0 0.15,1 0,1"),
+            )
+        )
+        assert worker.layout is not None
+        rec.wait(lambda: any(not active for active, _ in rec.motion_results), 6)
+        rec.wait(lambda: rec.on("path") and not rec.zones[-1].zones[0].motion, 3)
+    finally:
+        worker.stop()
+    assert not rec.on("away")
+    started = next(r for active, r in rec.motion_results if active)
+    assert started.touched == ("path",)
+    first_on = next(r for r in rec.zones if r.zones[0].motion)
+    bbox = first_on.zones[0].bbox
+    assert bbox is not None
+    assert bbox[0] >= 0.3  # inside the zone
+    assert bbox[2] - bbox[0] < 0.2  # the object, not the zone
+    ended = next(r for active, r in rec.motion_results if not active)
+    assert ended.touched == ("path",)
+
+
+def test_a_mask_over_the_path_keeps_the_camera_still(tmp_path: Path) -> None:
+    clip = make_clip(tmp_path / "c.mp4", seconds=3, motion=((1.0, 2.2),))
+    rec = ZoneRecorder()
+    worker = StreamWorker("t", StreamSource(str(clip)), rec)
+    worker.set_layout(_layout(("street", AreaKind.MASK, "0.3,0 1,0 1,1 0.3,1")))
+    worker.start()
+    try:
+        rec.wait(lambda: len(rec.stats) >= 7, 8)  # past the motion (stats every 0.5 s)
+    finally:
+        worker.stop()
+    assert rec.motion == []
+    assert rec.zones == []  # masks only: no zone reports

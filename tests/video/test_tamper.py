@@ -67,3 +67,38 @@ def test_reset_forgets_the_scene() -> None:
     detector.reset()
     assert _run(detector, np.zeros((360, 640), np.uint8), 5, 10) == []
     assert not detector.active
+
+
+def _run_masked(
+    detector: TamperDetector, frame: np.ndarray, masked: np.ndarray, start: float, seconds: float
+) -> list:
+    changes = []
+    t = start
+    while t < start + seconds:
+        result = detector.process(frame, t, masked)
+        if result is not None:
+            changes.append((round(t, 2), result))
+        t += 1 / 15
+    return changes
+
+
+def test_a_mask_is_left_out_of_tamper_detection() -> None:
+    """A covered lens with the camera's own clock overlay still in view: masked, it is seen."""
+    rng = np.random.default_rng(4)
+    scene = _scene()
+    covered = np.clip(rng.normal(12, 2, scene.shape), 0, 255).astype(np.uint8)
+    covered[:60, :] = scene[:60, :]  # the overlay band keeps its texture over the cover
+    masked = np.zeros(scene.shape, np.bool_)
+    masked[:60, :] = True
+    plain = TamperDetector()
+    _run(plain, scene, 0, 10)
+    assert _run(plain, covered, 10, 6) == []  # the control: the band's texture hides the cover
+    detector = TamperDetector()
+    assert _run_masked(detector, scene, masked, 0, 10) == []
+    changes = _run_masked(detector, covered, masked, 10, 6)
+    assert [r.active for _, r in changes] == [True]
+    assert changes[0][1].contrast < 10
+    # Everything masked: nothing to judge, nothing reported (and no error).
+    assert _run_masked(TamperDetector(), covered, np.ones(scene.shape, np.bool_), 0, 6) == []
+    # The mask removed again: the same detector goes back to the whole picture.
+    assert [r.active for _, r in _run(detector, scene, 16, 3)] == [False]

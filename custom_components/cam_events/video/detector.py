@@ -10,19 +10,26 @@ decoder evicts numpy's code and data between two frames, so each call costs far 
 arithmetic and the number of calls, not the grid's size, sets the price (``bench/streams.py``
 measures it in the worker).
 
+Masks and zones (``zones.py``) are prepared once per layout and grid: a masked cell's bounds
+are pinned to 0 and 255, so it never counts and a mask costs nothing per frame. With zones the
+count becomes three calls that count the whole grid and every zone at once (a word-wise AND
+of the changed cells with each zone's, two sums): two calls more per frame.
+
 Nothing here imports Home Assistant or PyAV.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import math
-from typing import Final
+from typing import Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["DetectorSettings", "MotionDetector", "MotionResult", "grid_step"]
+from .zones import CHUNK, Layout, PreparedLayout, prepare, words
+
+__all__ = ["DetectorSettings", "MotionDetector", "MotionResult", "ZoneResult", "grid_step"]
 
 _FP_SHIFT: Final = 8
 """Fractional bits of the background (luma << 8)."""
@@ -76,6 +83,24 @@ class DetectorSettings:
             raise ValueError(f"min_frames must be >= 1, got {self.min_frames}")
 
 
+type BBox = tuple[float, float, float, float]
+
+
+class ZoneResult(NamedTuple):
+    """What one frame showed in one enabled zone (a named tuple: made for every frame)."""
+
+    id: str
+    motion: bool
+    """Motion in the zone (its own minimum area, after the ``min_frames`` debounce)."""
+    changed_ratio: float
+    """Fraction (0..1) of the zone's (unmasked) cells that differ from the background; 0 on
+    frames where fewer cells changed in the whole picture than any zone needs."""
+    bbox: BBox | None = None
+    """Normalised ``(x0, y0, x1, y1)``, relative to the picture, of the changed cells inside
+    the zone. Left None by :meth:`MotionDetector.process`; the worker fills it from
+    :meth:`MotionDetector.zone_bbox` for the zones it reports turning on."""
+
+
 @dataclass(frozen=True, slots=True)
 class MotionResult:
     """What one frame showed."""
@@ -92,6 +117,11 @@ class MotionResult:
     """The frame was taken as a global lighting change and the background was reset."""
     calibrating: bool
     """The background is still being learnt; no motion is reported."""
+    zones: tuple[ZoneResult, ...] = ()
+    """Each enabled zone, in the layout's order (empty without a layout)."""
+    touched: tuple[str, ...] = ()
+    """Ids of the zones that had motion, in order of first touch, since the camera and every
+    zone were last all still (so the frame that ends a motion still lists them)."""
 
 
 def grid_step(height: int, grid_height: int) -> int:
@@ -128,27 +158,42 @@ class MotionDetector:
     __slots__ = (
         "_a",
         "_above",
+        "_active",
         "_below",
         "_bg",
         "_bounds",
+        "_busy",
         "_calibration_frames",
         "_cells",
         "_changed",
         "_cur",
         "_delta",
+        "_fill",
         "_hi",
+        "_kept",
+        "_layout",
         "_learn_every",
         "_lo",
         "_masks",
+        "_members",
         "_min_cells",
         "_motion_frames",
         "_offsets",
+        "_prepared",
         "_scratch",
         "_settings",
         "_shape",
         "_since_learn",
         "_step",
+        "_still",
         "_thr32",
+        "_touched",
+        "_words",
+        "_zone_bytes",
+        "_zone_counts",
+        "_zone_frames",
+        "_zone_sums",
+        "_zone_words",
     )
 
     def __init__(self, settings: DetectorSettings | None = None) -> None:
@@ -166,6 +211,12 @@ class MotionDetector:
         self._offsets = np.zeros((2, 1, 1), np.int32)
         self._masks = np.empty((2, 0, 0), np.bool_)
         self._above, self._below = self._masks[0], self._masks[1]
+        self._words = np.empty((0, 0), np.uint64)  # _masks' bytes, padded (see zones.words)
+        self._zone_words = np.empty((0, 0, 0), np.uint64)
+        self._zone_sums = np.empty((0, 0), np.uint64)
+        self._zone_bytes = np.empty((0, 0), np.uint8)
+        self._members: npt.NDArray[np.uint64] | None = None  # the prepared zones' words
+        self._zone_counts: list[int] = []
         self._calibration_frames = 0
         self._motion_frames = 0
         self._since_learn = 0
@@ -173,6 +224,15 @@ class MotionDetector:
         self._min_cells = 1
         self._a = np.int32(0)
         self._thr32 = np.int32(0)
+        self._kept = 1
+        self._layout: Layout | None = None
+        self._prepared: PreparedLayout | None = None
+        self._fill = np.array([255, 0], np.uint8)[:, None, None]  # masked cells' hi and lo
+        self._still = _STILL
+        self._zone_frames: list[int] = []
+        self._touched: tuple[str, ...] = ()
+        self._active = False  # camera or any zone in motion at the last frame
+        self._busy = False  # ... or a zone counting frames towards motion
         self._apply_settings()
 
     @property
@@ -180,11 +240,33 @@ class MotionDetector:
         """The settings in use."""
         return self._settings
 
+    @property
+    def layout(self) -> Layout | None:
+        """The masks and zones in use (None: the whole picture counts)."""
+        return self._layout
+
+    @property
+    def prepared(self) -> PreparedLayout | None:
+        """The layout as rasterised for the current grid (None before a frame, or none on)."""
+        return self._prepared
+
     def update_settings(self, settings: DetectorSettings) -> None:
         """Use new settings; the background is kept unless the grid changes."""
         self._settings = settings
         self._apply_settings()
         if self._cells:
+            self._prepare()
+            self._derive_bounds()
+
+    def set_layout(self, layout: Layout | None) -> None:
+        """Use these masks and zones from the next frame on; the background is kept.
+
+        Rasterised here for the current grid, and again whenever the grid changes (a new
+        resolution). A layout with nothing enabled is the same as None. Zones' states restart.
+        """
+        self._layout = layout if layout is not None and layout.active else None
+        if self._cells:
+            self._prepare()
             self._derive_bounds()
 
     def reset(self) -> None:
@@ -217,23 +299,36 @@ class MotionDetector:
         cur[...] = grid  # cheaper to call than np.copyto
         np.greater(cur, self._hi, self._above)
         np.greater(self._lo, cur, self._below)
-        changed = self._changed = int(np.count_nonzero(self._masks))
+        members = self._members
+        if members is None:
+            changed = self._changed = int(np.count_nonzero(self._masks))
+        else:
+            # Zones: the changed cells' bytes (0/1) ANDed word by word with every cell's (row 0)
+            # and each zone's, summed as words in chunks (each byte lane stays under 256),
+            # then the lanes summed: the changed cells of the grid and of each zone.
+            both, sums = self._zone_words, self._zone_sums
+            np.bitwise_and(self._words, members, both)
+            np.add.reduce(both, 2, None, sums)
+            counts = self._zone_counts = np.add.reduce(self._zone_bytes, 1, np.intp).tolist()
+            changed = self._changed = counts[0]
         calibrating = self._calibration_frames
         self._since_learn += 1
         if self._since_learn >= self._learn_every and not calibrating:
             self._learn()
         if not changed and not calibrating:
             self._motion_frames = 0
-            return _STILL
-        ratio = changed / self._cells
+            if self._busy:
+                return self._zoned(False, 0.0, None)
+            return self._still
+        ratio = changed / self._kept
 
         if ratio >= self._settings.lighting_ratio:
             self._recalibrate()
-            return MotionResult(False, ratio, None, True, True)
+            return self._halted(ratio, lighting=True)
         if calibrating:
             if ratio >= CALIBRATED_RATIO and calibrating < MAX_CALIBRATION_FRAMES:
                 self._recalibrate()
-                return MotionResult(False, ratio, None, False, True)
+                return self._halted(ratio, lighting=False)
             self._calibration_frames = 0
 
         if changed >= self._min_cells:
@@ -241,13 +336,67 @@ class MotionDetector:
         else:
             self._motion_frames = 0
         motion = self._motion_frames >= self._settings.min_frames
-        return MotionResult(motion, ratio, None, False, False)
+        if self._prepared is None:
+            return MotionResult(motion, ratio, None, False, False)
+        return self._zoned(motion, ratio, self._zone_counts)
 
-    def bbox(self) -> tuple[float, float, float, float] | None:
+    def _halted(self, ratio: float, *, lighting: bool) -> MotionResult:
+        """Report a lighting change or calibration frame: no motion anywhere, zones included."""
+        if self._prepared is None:
+            return MotionResult(False, ratio, None, lighting, True)
+        result = self._zoned(False, 0.0, None)
+        return replace(result, changed_ratio=ratio, lighting_change=lighting, calibrating=True)
+
+    def _zoned(self, motion: bool, ratio: float, counts: list[int] | None) -> MotionResult:
+        """Add each zone's result to the frame's: one index and one bincount over the grid."""
+        prepared = self._prepared
+        if prepared is None:  # only the still path comes here without a layout
+            self._active = self._busy = False
+            return MotionResult(motion, ratio, None, False, False)
+        zones = prepared.zones
+        values = counts[1:] if counts is not None else [0] * len(zones)
+        frames = self._zone_frames
+        debounce = self._settings.min_frames
+        touched = self._touched if self._active else ()
+        active = motion
+        results = []
+        for index, zone in enumerate(zones):
+            cells = values[index]
+            frames[index] = frames[index] + 1 if cells >= zone.min_cells else 0
+            on = frames[index] >= debounce
+            if on:
+                active = True
+                if zone.id not in touched:
+                    touched = (*touched, zone.id)
+            results.append(ZoneResult(zone.id, on, cells / zone.cells if zone.cells else 0.0))
+        self._active = active
+        self._busy = active or any(frames)
+        self._touched = touched
+        return MotionResult(motion, ratio, None, False, False, tuple(results), touched)
+
+    def bbox(self) -> BBox | None:
         """Normalised bounding box of the last frame's changed cells, None if none changed."""
         if not self._changed:
             return None
+        return self._bbox_of(np.logical_or(self._above, self._below))
+
+    def zone_bbox(self, zone_id: str) -> BBox | None:
+        """Return the bounding box of the last frame's changed cells inside an enabled zone.
+
+        Normalised, relative to the picture; None if none changed there or the zone is not in
+        use.
+        """
+        prepared = self._prepared
+        if not self._changed or prepared is None:
+            return None
+        zone = next((z for z in prepared.zones if z.id == zone_id), None)
+        if zone is None:
+            return None
         mask = np.logical_or(self._above, self._below)
+        np.logical_and(mask, zone.members, mask)
+        return self._bbox_of(mask) if mask.any() else None
+
+    def _bbox_of(self, mask: npt.NDArray[np.bool_]) -> BBox:
         rows = np.logical_or.reduce(mask, axis=1)
         cols = np.logical_or.reduce(mask, axis=0)
         y0 = int(rows.argmax())
@@ -287,6 +436,10 @@ class MotionDetector:
         np.right_shift(scratch, _FP_SHIFT, scratch)
         np.minimum(scratch, 255, scratch)
         np.maximum(scratch, 0, self._bounds, casting="unsafe")
+        prepared = self._prepared
+        if prepared is not None and prepared.masked is not None:
+            # A masked cell's bounds are 255 and 0: no luma is above or below them.
+            np.copyto(self._bounds, self._fill, where=prepared.masked)
 
     def _apply_settings(self) -> None:
         s = self._settings
@@ -300,6 +453,36 @@ class MotionDetector:
         if self._cells:
             self._min_cells = max(1, math.ceil(s.min_area / 100.0 * self._cells - 1e-9))
 
+    def _prepare(self) -> None:
+        """Rasterise the layout for the current grid; reset the zones' states."""
+        layout = self._layout
+        prepared = None
+        if layout is not None:
+            height, width = self._shape
+            prepared = prepare(layout, self._step, height, width, self._min_cells)
+        self._prepared = prepared
+        self._kept = max(1, prepared.kept) if prepared is not None else self._cells
+        self._zone_frames = [0] * len(prepared.zones) if prepared is not None else []
+        self._members = prepared.members if prepared is not None else None
+        if prepared is not None and prepared.members is not None:
+            self._zone_words = np.empty_like(prepared.members)
+            self._zone_sums = np.empty(prepared.members.shape[:2], np.uint64)
+            self._zone_bytes = self._zone_sums.view(np.uint8)
+        self._touched = ()
+        self._active = self._busy = False
+        self._still = (
+            _STILL
+            if prepared is None
+            else MotionResult(
+                False,
+                0.0,
+                None,
+                False,
+                False,
+                tuple(ZoneResult(z.id, False, 0.0) for z in prepared.zones),
+            )
+        )
+
     def _start(
         self, grid: npt.NDArray[np.uint8], step: int, shape: tuple[int, int]
     ) -> MotionResult:
@@ -310,7 +493,10 @@ class MotionDetector:
             self._bounds = np.empty((2, *size), np.uint8)
             self._hi, self._lo = self._bounds[0], self._bounds[1]
             self._scratch = np.empty((2, *size), np.int32)
-            self._masks = np.empty((2, *size), np.bool_)
+            # Padded with zeros to whole 64-bit words, which zones count in (see zones.py).
+            self._words = np.zeros((words(size) // CHUNK, CHUNK), np.uint64)
+            flat = self._words.reshape(-1).view(np.bool_)
+            self._masks = flat[: 2 * size[0] * size[1]].reshape(2, *size)
             self._above, self._below = self._masks[0], self._masks[1]
             self._bg = np.empty(size, np.int32)
             self._delta = np.empty(size, np.int32)
@@ -319,10 +505,11 @@ class MotionDetector:
         self._cells = size[0] * size[1]
         self._changed = 0
         self._apply_settings()
+        self._prepare()
         np.copyto(self._cur, grid)
         self._calibration_frames = 0
         self._recalibrate()
-        return _CALIBRATING
+        return _CALIBRATING if self._prepared is None else self._halted(0.0, lighting=False)
 
     def _recalibrate(self) -> None:
         """Take the frame (already in ``cur``) as the background."""

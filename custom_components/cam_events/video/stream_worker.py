@@ -12,17 +12,18 @@ import gc
 import logging
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import av
 
 from .connect import open_source
-from .detector import DetectorSettings, MotionDetector, MotionResult
+from .detector import DetectorSettings, MotionDetector, MotionResult, ZoneResult
 from .errors import StreamError, StreamErrorCode, classify
 from .luma import LumaReader
 from .ring import RingPacket, StreamTemplate
 from .source import RtspTransport, SourceKind, StreamSource, redact_url
 from .tamper import TamperDetector, TamperResult
+from .zones import Layout
 
 if TYPE_CHECKING:
     from av.container import InputContainer
@@ -99,6 +100,19 @@ class WorkerListener(Protocol):
         """Report that tampering (a covered or blinded lens) started or ended."""
 
 
+@runtime_checkable
+class ZoneListener(Protocol):
+    """A listener that also follows zones (optional: the worker checks for ``on_zones``)."""
+
+    def on_zones(self, result: MotionResult, at: float) -> None:
+        """Report that a zone's motion started or ended (called on the worker thread).
+
+        ``result.zones`` holds every enabled zone (a zone not listed is off, e.g. removed or
+        switched off by a new layout); zones turning on carry their bounding box;
+        ``result.touched`` lists the zones touched so far in this motion, in order.
+        """
+
+
 class StreamWorker:
     """Decodes one stream in its own thread and runs the motion detector on it."""
 
@@ -128,6 +142,10 @@ class StreamWorker:
         self._seq = 0
         self._settings_changed = False
         self._transport: RtspTransport | None = None
+        self._layout: Layout | None = None
+        self._on_zones = listener.on_zones if isinstance(listener, ZoneListener) else None
+        self._zone_states: tuple[tuple[str, bool], ...] = ()
+        self._last_zones: MotionResult | None = None
 
     # ---- control (any thread) ------------------------------------------------------------
 
@@ -174,6 +192,21 @@ class StreamWorker:
     def transport(self) -> RtspTransport | None:
         """The RTSP transport of the last connection that opened (kept for reconnects)."""
         return self._transport
+
+    @property
+    def layout(self) -> Layout | None:
+        """The masks and zones asked for (applied from the next detected frame on)."""
+        return self._layout
+
+    def set_layout(self, layout: Layout | None) -> None:
+        """Use these masks and zones (any thread); the worker picks them up at the next frame.
+
+        The detector keeps its background and rasterises the layout for the stream's grid,
+        again after a resolution change. Zones' states restart; zones that were on and are no
+        longer listed are reported off through ``on_zones``.
+        """
+        self._layout = layout
+        self._settings_changed = True
 
     def latest_frame(self) -> tuple[int, VideoFrame] | None:
         """Return the newest decoded frame and its sequence number."""
@@ -335,7 +368,11 @@ class StreamWorker:
         settings = self._settings
         if self._settings_changed:
             self._settings_changed = False
-            self._detector.update_settings(settings.detector)
+            detector = self._detector
+            if settings.detector is not detector.settings:
+                detector.update_settings(settings.detector)
+            if self._layout is not detector.layout:
+                detector.set_layout(self._layout)
         previous, self._last_frame = self._last_frame, now
         if settings.detect:
             interval = 1.0 / settings.detect_fps if settings.detect_fps > 0 else 0.0
@@ -377,13 +414,49 @@ class StreamWorker:
         reader, detector = self._luma, self._detector
         grid = reader.read(frame, self._settings.detector.grid_height)
         result = detector.process_grid(grid, reader.step, reader.height, reader.width)
+        prepared = detector.prepared
+        if prepared is not None or self._zone_states:
+            result = self._report_zones(result, wall)
         if result.motion != self._motion:
             self._motion = result.motion
             if result.motion:
                 result = replace(result, bbox=detector.bbox())
             self._listener.on_motion(result.motion, result, wall)
-        if (tamper := self._tamper.process(grid, now)) is not None:
+        masked = prepared.masked if prepared is not None else None
+        if (tamper := self._tamper.process(grid, now, masked)) is not None:
             self._listener.on_tamper(tamper)
+
+    def _report_zones(self, result: MotionResult, wall: float) -> MotionResult:
+        """Report zones turning on or off (with their bounding boxes); return the result."""
+        states = tuple((zone.id, zone.motion) for zone in result.zones)
+        if states == self._zone_states:
+            return result
+        before = dict(self._zone_states)
+        self._zone_states = states
+        detector = self._detector
+        zones = tuple(
+            zone._replace(bbox=detector.zone_bbox(zone.id))
+            if zone.motion and not before.get(zone.id, False)
+            else zone
+            for zone in result.zones
+        )
+        result = replace(result, zones=zones)
+        self._last_zones = result
+        if self._on_zones is not None:
+            self._on_zones(result, wall)
+        return result
+
+    def _end_zones(self) -> None:
+        """Report every zone off (the stream was lost or detection switched off)."""
+        last, self._last_zones = self._last_zones, None
+        states, self._zone_states = self._zone_states, ()
+        if last is None or not any(on for _, on in states):
+            return
+        if self._on_zones is not None:
+            zones = tuple(ZoneResult(zone.id, False, 0.0) for zone in last.zones)
+            self._on_zones(
+                MotionResult(False, 0.0, None, False, False, zones, last.touched), time.time()
+            )
 
     def _end_tamper(self) -> None:
         if self._tamper.active:
@@ -391,10 +464,13 @@ class StreamWorker:
             self._listener.on_tamper(TamperResult(False, 0.0, 0.0))
 
     def _end_motion(self) -> None:
+        last = self._last_zones
+        self._end_zones()
         if self._motion:
             self._motion = False
+            touched = last.touched if last is not None else ()
             self._listener.on_motion(
-                False, MotionResult(False, 0.0, None, False, False), time.time()
+                False, MotionResult(False, 0.0, None, False, False, (), touched), time.time()
             )
 
 

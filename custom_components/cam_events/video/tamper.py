@@ -5,7 +5,8 @@ noise. When a lens is covered, sprayed, blacked out or blinded by a light, the p
 nearly uniform. The detector samples the Y plane coarsely twice a second, learns the scene's
 usual spread, and reports tampering when the spread stays under `min_contrast` for `hold`
 seconds in a scene that usually has at least twice that. Cost: once a second, a strided sample
-of ~2 300 cells copied into a preallocated buffer, and two sums (four numpy calls).
+of ~2 300 cells copied into a preallocated buffer, and two sums (four numpy calls). Cells under
+a mask are left out (one more call, a gather of the unmasked ones).
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ class TamperDetector:
         self._settings = settings or TamperSettings()
         self._sample = np.empty((0, 0), np.float64)
         self._squares = np.empty(0, np.float64)
+        self._kept = np.empty(0, np.float64)
+        self._masked: npt.NDArray[np.bool_] | None = None
+        self._keep = np.empty(0, np.intp)
         self.reset()
 
     def reset(self) -> None:
@@ -54,8 +58,16 @@ class TamperDetector:
         self._since: float | None = None
         self._next_check = 0.0
 
-    def process(self, luma: npt.NDArray[np.uint8], now: float) -> TamperResult | None:
-        """Check a frame if a check is due; return a result only when the state changes."""
+    def process(
+        self,
+        luma: npt.NDArray[np.uint8],
+        now: float,
+        masked: npt.NDArray[np.bool_] | None = None,
+    ) -> TamperResult | None:
+        """Check a frame if a check is due; return a result only when the state changes.
+
+        ``masked`` (the shape of ``luma``) marks cells to leave out: masks the user drew.
+        """
         settings = self._settings
         if now < self._next_check:
             return None
@@ -67,6 +79,12 @@ class TamperDetector:
             self._squares = np.empty(view.size, np.float64)
         np.copyto(self._sample, view)
         values = self._sample.reshape(-1)
+        if masked is not None:
+            values = self._unmasked(values, masked, step)
+            if not values.size:  # all masked: nothing to judge
+                return None
+        if self._squares.size != values.size:
+            self._squares = np.empty(values.size, np.float64)
         mean = float(np.add.reduce(values)) / values.size
         np.multiply(values, values, self._squares)
         spread = float(np.add.reduce(self._squares)) / values.size - mean * mean
@@ -89,3 +107,14 @@ class TamperDetector:
         self.active = suspicious
         self._since = None
         return TamperResult(self.active, round(contrast, 1), round(mean, 1))
+
+    def _unmasked(
+        self, values: npt.NDArray[np.float64], masked: npt.NDArray[np.bool_], step: int
+    ) -> npt.NDArray[np.float64]:
+        """Return the sample's values outside the masks (indices worked out once per mask)."""
+        if masked is not self._masked:
+            self._masked = masked
+            self._keep = np.flatnonzero(~masked[::step, ::step])
+            self._kept = np.empty(self._keep.size, np.float64)
+        np.take(values, self._keep, out=self._kept)
+        return self._kept
