@@ -1,8 +1,8 @@
 """Failures on Home Assistant's side (a disk, a database) answer translated, never a traceback.
 
 A service raises a translated `HomeAssistantError` (not a validation error: the request was
-fine), the HTTP API answers 500 with a JSON body whose message says what failed, the
-websocket API an error message; once the fault is gone the same request works again.
+fine), the HTTP API answers 500 with a JSON body whose message says what failed; nothing is
+half-stored, and once the fault is gone the same request works again.
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ import shutil
 import sqlite3
 from typing import Any
 
-from homeassistant.config_entries import SOURCE_USER, ConfigEntry
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.typing import (
@@ -26,15 +25,10 @@ from pytest_homeassistant_custom_component.typing import (
 
 from custom_components.cam_events.const import DOMAIN
 from custom_components.cam_events.data import DATA_DOMAIN
-from tests.common import setup_camera
+from tests.common import add_profile
 
 CAMERA = "camera.porch"
 EVENTS = f"/api/cam_events/cameras/{CAMERA}/events/"
-
-
-@pytest.fixture
-async def camera(hass: HomeAssistant, still_clip_path: Path, socket_enabled: None) -> Any:
-    return await setup_camera(hass, str(still_clip_path))
 
 
 async def call(hass: HomeAssistant, service: str, **data: Any) -> Any:
@@ -60,16 +54,9 @@ async def add_local_profile(hass: HomeAssistant, tmp_path: Path) -> ConfigEntry:
     media.mkdir(exist_ok=True)
     hass.config.media_dirs = {"local": str(media)}
     hass.config.allowlist_external_dirs = {str(media)}
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "local"}
+    return await add_profile(
+        hass, "local", {"name": "Disk", "folder": "cams", "pattern": "{camera}/{id}"}
     )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"name": "Disk", "folder": "cams", "pattern": "{camera}/{id}"}
-    )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    await hass.async_block_till_done()
-    return result["result"]  # type: ignore[no-any-return]
 
 
 async def test_spool_that_cannot_be_written_is_a_translated_error(
