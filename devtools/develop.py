@@ -133,7 +133,13 @@ async def prepare_config(config_dir: Path, *, port: int | None = None) -> None:
     config_dir.mkdir(parents=True, exist_ok=True)
     configuration = config_dir / "configuration.yaml"
     if not configuration.exists():
-        configuration.write_text(CONFIGURATION_YAML)
+        # A file source must lie in an allowed folder, as any file Home Assistant reads:
+        # the demo clip lives in the config folder.
+        allowlist = (
+            "\n# The demo clip is a file source: its folder must be allowed.\n"
+            f"homeassistant:\n  allowlist_external_dirs:\n    - {json.dumps(str(config_dir))}\n"
+        )
+        configuration.write_text(CONFIGURATION_YAML + allowlist)
     _link_integration(config_dir)
     if port is not None:
         _set_stored_port(config_dir, port)

@@ -49,6 +49,9 @@ def isolated_media(request: pytest.FixtureRequest) -> None:
     if "hass" in request.fixturenames:
         hass = request.getfixturevalue("hass")
         hass.config.media_dirs = {"local": str(Path(hass.config.config_dir, "media"))}
+        # File sources must be allowed (allowlist_external_dirs); the generated clips are.
+        basetemp = request.getfixturevalue("tmp_path_factory").getbasetemp()
+        hass.config.allowlist_external_dirs = {*hass.config.allowlist_external_dirs, str(basetemp)}
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import socket
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 import pytest
@@ -72,3 +74,25 @@ async def test_profile_diagnostics_redact_everything_personal(
     assert diagnostics["profile"]["time_filter"] == "every day"
     assert diagnostics["entry"]["data"]["port"] == smtp.port
     assert diagnostics == snapshot(exclude=PROFILE_VOLATILE)
+
+
+@pytest.mark.enable_socket
+async def test_diagnostics_of_a_camera_that_failed_to_start(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator
+) -> None:
+    """They answered 500 (no runtime data); now they say why, with the URL's query redacted."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"rtsp://127.0.0.1:{port}/live?user=admin&pwd=hunter2&channel=1"
+    entry = await setup_camera(hass, url)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    text = json.dumps(diagnostics)
+    assert "hunter2" not in text
+    assert "admin" not in text
+    assert diagnostics["entry"]["data"]["url"] == (
+        f"rtsp://127.0.0.1:{port}/live?user=***&pwd=***&channel=1"
+    )
+    assert diagnostics["setup"]["state"] == "setup_retry"
+    await hass.config_entries.async_unload(entry.entry_id)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 import logging
+import os
+import stat
 from typing import Any
 
 from homeassistant.config_entries import (
@@ -62,6 +64,7 @@ from .profile_flow import (
     check_schedule,
     form_placeholders,
     insecure_login,
+    not_finite,
     profile_schema,
     schedule_schema,
 )
@@ -72,6 +75,8 @@ from .video.probe import probe
 from .video.source import (
     InvalidSourceError,
     RtspTransport,
+    SourceKind,
+    StreamSource,
     redact_url,
     source_kind,
     split_credentials,
@@ -90,6 +95,7 @@ _FORM_ERRORS = {
     StreamErrorCode.INVALID_URL: "invalid_url",
     StreamErrorCode.NO_VIDEO: "no_video",
     StreamErrorCode.TRANSPORT_REFUSED: "transport_refused",
+    StreamErrorCode.FRAME_TOO_LARGE: "frame_too_large",
 }
 
 
@@ -101,9 +107,7 @@ def _stream_schema(defaults: Mapping[str, Any], *, with_name: bool) -> vol.Schem
     fields[
         vol.Optional(CONF_USERNAME, description={"suggested_value": defaults.get(CONF_USERNAME)})
     ] = TEXT
-    fields[
-        vol.Optional(CONF_PASSWORD, description={"suggested_value": defaults.get(CONF_PASSWORD)})
-    ] = PASSWORD
+    fields[vol.Optional(CONF_PASSWORD)] = PASSWORD  # never sent back; empty keeps the stored one
     fields[
         vol.Optional(
             CONF_DETECT_URL, description={"suggested_value": defaults.get(CONF_DETECT_URL)}
@@ -138,6 +142,32 @@ def _normalise(user_input: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _without_secret(schema: vol.Schema) -> vol.Schema:
+    """Make the password field optional and empty: a stored one never reaches the browser."""
+    return vol.Schema(
+        {
+            (vol.Optional(CONF_PASSWORD) if str(key) == CONF_PASSWORD else key): value
+            for key, value in schema.schema.items()
+        }
+    )
+
+
+def _file_error(path: str, allowed: bool) -> str | None:
+    """Check a file source (blocking): allowed by Home Assistant, and a regular file.
+
+    A FIFO would hang the probe for ever; a missing file is left to the probe's own error.
+    """
+    if not allowed:
+        return "file_not_allowed"
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return "not_a_file"
+    return None if stat.S_ISREG(mode) else "not_a_file"
+
+
 class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a camera."""
 
@@ -166,13 +196,33 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
                 return _FORM_ERRORS.get(err.code, "cannot_connect")
         return None
 
+    async def _async_file_error(self, data: Mapping[str, Any]) -> str | None:
+        for url in (data[CONF_URL], data.get(CONF_DETECT_URL)):
+            if url and source_kind(url) is SourceKind.FILE:
+                path = StreamSource(url).path
+                allowed = await self.hass.async_add_executor_job(
+                    self.hass.config.is_allowed_path, path
+                )
+                if error := await self.hass.async_add_executor_job(_file_error, path, allowed):
+                    return error
+        return None
+
     async def _async_validate(
-        self, user_input: dict[str, Any], errors: dict[str, str]
+        self,
+        user_input: dict[str, Any],
+        errors: dict[str, str],
+        stored: Mapping[str, Any] | None = None,
     ) -> dict[str, Any] | None:
+        """Check and test the stream; `stored` (reconfigure) supplies a password left empty."""
         try:
             data = _normalise(user_input)
         except InvalidSourceError:
             errors[CONF_URL] = "invalid_url"
+            return None
+        if stored is not None and not data[CONF_PASSWORD]:
+            data[CONF_PASSWORD] = stored.get(CONF_PASSWORD)
+        if error := await self._async_file_error(data):
+            errors[CONF_URL] = error
             return None
         if error := await self._async_test(data):
             errors["base"] = error
@@ -263,7 +313,7 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
             data = {
                 **entry.data,
                 CONF_USERNAME: user_input.get(CONF_USERNAME) or None,
-                CONF_PASSWORD: user_input.get(CONF_PASSWORD) or None,
+                CONF_PASSWORD: user_input.get(CONF_PASSWORD) or entry.data.get(CONF_PASSWORD),
             }
             if error := await self._async_test(data):
                 errors["base"] = error
@@ -302,7 +352,7 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
                 if url != entry.unique_id:
                     await self.async_set_unique_id(url)
                     self._abort_if_unique_id_configured()
-                if data := await self._async_validate(user_input, errors):
+                if data := await self._async_validate(user_input, errors, entry.data):
                     return self.async_update_reload_and_abort(entry, unique_id=url, data=data)
         return self.async_show_form(
             step_id="reconfigure",
@@ -316,6 +366,8 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         placeholders = form_placeholders()
         if user_input is not None:
+            if not user_input.get(CONF_PASSWORD) and entry.data.get(CONF_PASSWORD):
+                user_input = {**user_input, CONF_PASSWORD: entry.data[CONF_PASSWORD]}
             data, errors, placeholders = await async_validate_profile(
                 hass=self.hass, kind=kind, user_input=user_input
             )
@@ -324,9 +376,10 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
                     self._insecure = (kind, entry.title, data, entry)
                     return await self.async_step_insecure_login()
                 return self.async_update_reload_and_abort(entry, data={CONF_KIND: kind, **data})
+        defaults = {k: v for k, v in (user_input or entry.data).items() if k != CONF_PASSWORD}
         return self.async_show_form(
             step_id="reconfigure_profile",
-            data_schema=profile_schema(kind, user_input or entry.data, with_name=False),
+            data_schema=_without_secret(profile_schema(kind, defaults, with_name=False)),
             errors=errors,
             description_placeholders=placeholders,
         )
@@ -363,10 +416,11 @@ class CamEventsOptionsFlow(OptionsFlow):
         """Sensitivity, area, rate, off-delay, on/off."""
         if kind_of(self.config_entry.data) != KIND_CAMERA:
             return await self.async_step_schedule()
-        if user_input is not None:
+        errors: dict[str, str] = {}
+        if user_input is not None and not (errors := not_finite(user_input)):
             return self.async_create_entry(data=user_input)
-        options = self.config_entry.options
-        options = self.config_entry.options
+        typed = {k: v for k, v in (user_input or {}).items() if k not in errors}
+        options = {**self.config_entry.options, **typed}
         fields: list[tuple[str, Any, Any]] = [
             (CONF_MOTION_DETECTION, DEFAULT_MOTION_DETECTION, BOOL),
             (CONF_THRESHOLD, DEFAULT_DETECTOR.threshold, number(1, 255, slider=True)),
@@ -391,7 +445,7 @@ class CamEventsOptionsFlow(OptionsFlow):
                 for key, default, field in fields
             }
         )
-        return self.async_show_form(step_id="init", data_schema=schema)
+        return self.async_show_form(step_id="init", data_schema=schema, errors=errors)
 
     async def async_step_schedule(
         self, user_input: dict[str, Any] | None = None
@@ -400,6 +454,7 @@ class CamEventsOptionsFlow(OptionsFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             options, errors = check_schedule(user_input)
+            errors = not_finite(user_input) or errors
             if not errors:
                 return self.async_create_entry(data=options)
         return self.async_show_form(

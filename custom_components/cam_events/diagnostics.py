@@ -27,6 +27,11 @@ async def async_get_config_entry_diagnostics(
     for key in (CONF_URL, CONF_DETECT_URL):
         if data.get(key):
             data[key] = redact_url(data[key])
+    if getattr(entry, "runtime_data", None) is None:  # it failed to start, or is unloaded
+        return {
+            "entry": {"title": entry.title, "data": data, "options": dict(entry.options)},
+            "setup": {"state": entry.state.value, "reason": entry.reason},
+        }
     if kind_of(entry.data) != KIND_CAMERA:
         profile = cast("ProfileRuntime", entry.runtime_data)
         return {

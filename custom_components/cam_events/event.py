@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -14,6 +17,28 @@ PARALLEL_UPDATES = 0
 
 EVENTS = EventEntityDescription(key="events", translation_key="events")
 
+ATTRIBUTE_KEYS = 16
+"""At most this many metadata values reach the entity's attributes..."""
+ATTRIBUTE_TEXT = 255
+"""...each a number, true/false or text of at most this many characters."""
+
+
+def metadata_attributes(metadata: dict[str, Any]) -> dict[str, Any]:
+    """Return the small, flat part of an event's metadata that the state machine may carry.
+
+    The whole metadata travels on the bus event and in the history; state attributes are
+    sent to every client on every state change, so they stay small and always serialisable.
+    """
+    kept: dict[str, Any] = {}
+    for key, value in metadata.items():
+        if len(kept) == ATTRIBUTE_KEYS:
+            break
+        if not isinstance(key, str) or len(key) > ATTRIBUTE_TEXT:
+            continue
+        if _small(value):
+            kept[key] = value
+    return kept
+
 
 async def async_setup_entry(
     hass: HomeAssistant,
@@ -22,6 +47,16 @@ async def async_setup_entry(
 ) -> None:
     """Add the event entity."""
     async_add_entities([CamEventsEventEntity(entry, EVENTS)])
+
+
+def _small(value: Any) -> bool:
+    if value is None or isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return -(1 << 53) <= value <= 1 << 53
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, str) and len(value) <= ATTRIBUTE_TEXT
 
 
 class CamEventsEventEntity(CamEventsEntity, EventEntity):
@@ -53,7 +88,7 @@ class CamEventsEventEntity(CamEventsEntity, EventEntity):
             event.type,
             {
                 "id": event.id,
-                "metadata": event.metadata,
+                "metadata": metadata_attributes(event.metadata),
                 "snapshot": event.snapshot,
             },
         )

@@ -17,8 +17,9 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.service import async_register_admin_service
-from homeassistant.helpers.template import Template
+from homeassistant.helpers.template import TemplateEnvironment
 from homeassistant.util import dt as dt_util
+from homeassistant.util.thread import ThreadWithException
 import probatio as vol
 
 from .access import camera_events
@@ -47,6 +48,12 @@ DEFAULT_MESSAGE = (
     "{{ camera }} reported a {{ event.type }} event at {{ event.start }}.\nEvent id: {{ event.id }}"
 )
 MAX_BURST = 10
+MAX_TEMPLATE_SECONDS = 1.0
+"""A subject or message template renders in a worker thread, stopped after this long."""
+MAX_TEMPLATE_VALUE = 65_536
+"""No text or list a template builds with `*`, `+` or `**` may be longer (items or characters)."""
+MAX_OUTPUT = {"subject": 998, "message": 65_536}
+"""Rendered characters: a subject fits one mail header line (RFC 5322), a message 64 KB."""
 
 _BASE = vol.Schema(
     {
@@ -92,8 +99,10 @@ def _recipients(value: Any) -> list[str]:
 SCHEMA_EMAIL = _BASE.extend(
     {
         vol.Optional("to"): _recipients,
-        vol.Optional("subject"): cv.template,
-        vol.Optional("message"): cv.template,
+        # Text, compiled and rendered by _render off the loop: cv.template would compile here,
+        # and Jinja's constant folding runs `{{ 9 ** 999999999 }}` while compiling.
+        vol.Optional("subject"): cv.string,
+        vol.Optional("message"): cv.string,
     }
 )
 SCHEMA_RETRY = vol.Schema({vol.Optional("profile"): cv.string})
@@ -205,8 +214,12 @@ async def _handle(call: ServiceCall, handler: str, kind: str) -> ServiceResponse
     items, payload = _files(call, kind, camera, event, event_dict, pattern, frames)
     if kind == KIND_SMTP:
         variables = {"event": event_dict, "camera": camera.entry.title}
-        payload["subject"] = _render(hass, call.data.get("subject"), DEFAULT_SUBJECT, variables)
-        payload["body"] = _render(hass, call.data.get("message"), DEFAULT_MESSAGE, variables)
+        payload["subject"] = await _render(
+            hass, call.data.get("subject"), DEFAULT_SUBJECT, variables, "subject"
+        )
+        payload["body"] = await _render(
+            hass, call.data.get("message"), DEFAULT_MESSAGE, variables, "message"
+        )
         payload["to"] = call.data.get("to") or []
     if kind in (KIND_HTTP, KIND_UDP):
         payload["event"] = event_payload(event_dict, camera_name=camera.entry.title)
@@ -281,12 +294,98 @@ def _files(
     return items, payload
 
 
-def _render(
-    hass: HomeAssistant, template: Template | None, default: str, variables: dict[str, Any]
+class _BoundedEnvironment(TemplateEnvironment):
+    """Home Assistant's limited template environment whose arithmetic cannot build huge values.
+
+    Limited: no function that reads Home Assistant's state. `"x" * 10**9`, a list doubled by
+    `+` or `9 ** 9 ** 9` stop with an error before allocating; loops are bounded by the sandbox's
+    range limit and by the render's time limit.
+    """
+
+    intercepted_binops = frozenset({"*", "+", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        """Refuse an operation whose result would be too large, then do it."""
+        if _too_large(operator, left, right):
+            raise TemplateTooLarge
+        return super().call_binop(context, operator, left, right)
+
+
+def _too_large(operator: str, left: Any, right: Any) -> bool:
+    sequence = (str, list, tuple)
+    if operator == "**":
+        return (
+            isinstance(left, int)
+            and isinstance(right, int)
+            and right > 0
+            and abs(left) > 1
+            and abs(left).bit_length() * right > 4096
+        )
+    if operator == "*":
+        return any(
+            isinstance(seq, sequence)
+            and _is_number(count)
+            and len(seq) * max(int(count), 0) > MAX_TEMPLATE_VALUE
+            for seq, count in ((left, right), (right, left))
+        )
+    return (
+        isinstance(left, sequence)
+        and isinstance(right, sequence)
+        and len(left) + len(right) > MAX_TEMPLATE_VALUE
+    )
+
+
+class TemplateTooLarge(Exception):
+    """A template tried to build a value over MAX_TEMPLATE_VALUE."""
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+async def _render(
+    hass: HomeAssistant,
+    template: str | None,
+    default: str,
+    variables: dict[str, Any],
+    field: str,
 ) -> str:
-    template = template or Template(default, hass)
-    template.hass = hass
-    return str(template.async_render(variables, parse_result=False))
+    """Render a caller's template off the loop, bounded in time, value size and output size."""
+    source = default if template is None else template
+    limit = MAX_OUTPUT[field]
+    outcome: list[Any] = []
+    done = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def work() -> None:
+        try:
+            environment = _BoundedEnvironment(hass, limited=True)
+            outcome.append(environment.from_string(source).render(variables))
+        except BaseException as err:  # noqa: BLE001 - handed to the loop; TimeoutError too
+            outcome.append(err)
+        finally:
+            loop.call_soon_threadsafe(done.set)
+
+    thread = ThreadWithException(target=work, name="cam_events template", daemon=True)
+    thread.start()
+    try:
+        async with asyncio.timeout(MAX_TEMPLATE_SECONDS):
+            await done.wait()
+    except TimeoutError:
+        thread.raise_exc(TimeoutError)
+        await hass.async_add_executor_job(thread.join, 1.0)
+        raise validation_error(
+            "template_timeout", field=field, seconds=f"{MAX_TEMPLATE_SECONDS:g}"
+        ) from None
+    result = outcome[0]
+    if isinstance(result, TemplateTooLarge):
+        raise validation_error("template_too_large", field=field, limit=str(MAX_TEMPLATE_VALUE))
+    if isinstance(result, BaseException):
+        raise validation_error("template_error", field=field, error=str(result)[:200]) from result
+    text = str(result).strip()
+    if len(text) > limit:
+        raise validation_error("template_too_large", field=field, limit=str(limit))
+    return text
 
 
 async def _record(hass: HomeAssistant, event: Event, result: dict[str, Any], detail: str) -> None:

@@ -19,6 +19,7 @@ from homeassistant.helpers import entity_registry as er
 from multidict import MultiDict
 
 from .access import (
+    MAX_DURATION,
     async_list_events,
     camera_entity_ids,
     camera_events,
@@ -222,8 +223,8 @@ class EventsView(HomeAssistantView):
             hass,
             camera=camera,
             type_name=query.get("type"),
-            start_from=to_timestamp(_number_or_text(query.get("from")), "from"),
-            start_to=to_timestamp(_number_or_text(query.get("to")), "to"),
+            start_from=to_timestamp(_number_or_text(query.get("from")), "from", window=False),
+            start_to=to_timestamp(_number_or_text(query.get("to")), "to", window=False),
             limit=limit,
             offset=offset,
         )
@@ -243,7 +244,7 @@ class EventsView(HomeAssistantView):
         if duration is not None and (
             isinstance(duration, bool) or not isinstance(duration, int | float)
         ):
-            raise validation_error("invalid_time_range")
+            raise validation_error("invalid_duration", limit=str(int(MAX_DURATION)))
         start, end = event_times(
             to_timestamp(body.get("time"), "time"), to_timestamp(body.get("end"), "end"), duration
         )
@@ -298,7 +299,9 @@ class SnapshotView(HomeAssistantView):
         if jpeg is None:
             return web.Response(status=HTTPStatus.NOT_FOUND)
         return web.Response(
-            body=jpeg, content_type="image/jpeg", headers={"Cache-Control": "max-age=86400"}
+            body=jpeg,
+            content_type="image/jpeg",
+            headers={"Cache-Control": "private, max-age=86400"},
         )
 
 
@@ -322,7 +325,7 @@ class ClipView(HomeAssistantView):
             path = path.with_suffix(".jpg")
         if not await hass.async_add_executor_job(path.is_file):
             return web.Response(status=HTTPStatus.NOT_FOUND)
-        return web.FileResponse(path, headers={"Cache-Control": "max-age=86400"})
+        return web.FileResponse(path, headers={"Cache-Control": "private, max-age=86400"})
 
 
 def clip_file(base: Path, relative: str) -> Path:

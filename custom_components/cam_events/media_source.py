@@ -27,6 +27,10 @@ PAGE_SIZE = 100
 SIGNED_FOR = timedelta(hours=2)
 
 
+MAX_PAGE = 100_000
+"""Pages of one day (an offset beyond would overflow SQLite's integers)."""
+
+
 async def async_get_media_source(hass: HomeAssistant) -> MediaSource:
     """Return the media source of the recorded clips."""
     return ClipMediaSource(hass)
@@ -72,6 +76,8 @@ class ClipMediaSource(MediaSource):
         if len(parts) == 1:
             return await self._days(entry.entry_id, entry.title)
         page = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 0
+        if page > MAX_PAGE:
+            raise BrowseError(f"No page {page}")
         return await self._clips(entry.entry_id, entry.title, parts[1], page)
 
     def _may_read(self, entry_id: str) -> bool:
@@ -142,14 +148,16 @@ class ClipMediaSource(MediaSource):
     async def _clips(self, entry_id: str, title: str, day: str, page: int) -> BrowseMediaSource:
         try:
             start = datetime.fromisoformat(day).replace(tzinfo=dt_util.get_default_time_zone())
-        except ValueError as err:
+            start_from = start.timestamp()
+            start_to = (start + timedelta(days=1)).timestamp() - 0.001
+        except (ValueError, OverflowError, OSError) as err:  # 9999-12-31 has no next day
             raise BrowseError(f"Not a day: {day}") from err
         store = self.hass.data[DATA_DOMAIN].store
         result = await self.hass.async_add_executor_job(
             lambda: store.query(
                 camera=entry_id,
-                start_from=start.timestamp(),
-                start_to=(start + timedelta(days=1)).timestamp() - 0.001,
+                start_from=start_from,
+                start_to=start_to,
                 limit=PAGE_SIZE,
                 offset=page * PAGE_SIZE,
                 has_clip=True,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 import logging
+import math
 from pathlib import Path
 import re
 from typing import Any
@@ -160,11 +161,24 @@ def _as_ints(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def not_finite(user_input: Mapping[str, Any]) -> dict[str, str]:
+    """Return a form error for each number that is NaN or infinite."""
+    return {
+        key: "invalid_number"
+        for key, value in user_input.items()
+        if isinstance(value, float) and not math.isfinite(value)
+    }
+
+
 def check_fields(hass: HomeAssistant, kind: str, data: dict[str, Any]) -> dict[str, str]:
     """Validate what a form can check without connecting; return form errors."""
     errors: dict[str, str] = {}
     if CONF_NAME in data and not NAME_PATTERN.fullmatch(str(data[CONF_NAME]).strip()):
         errors[CONF_NAME] = "invalid_name"
+    if kind in (KIND_SMTP, KIND_FTP, KIND_HTTP) and not str(data.get(CONF_HOST, "")).strip():
+        errors[CONF_HOST] = "invalid_host"
+    if kind == KIND_UDP and not str(data.get(CONF_ADDRESS, "")).strip():
+        errors[CONF_ADDRESS] = "invalid_address"
     if kind == KIND_SMTP:
         if data.get(CONF_AUTH) and not (data.get(CONF_USERNAME) and data.get(CONF_PASSWORD)):
             errors[CONF_USERNAME] = "auth_incomplete"
@@ -192,12 +206,12 @@ def check_fields(hass: HomeAssistant, kind: str, data: dict[str, Any]) -> dict[s
     if kind == KIND_LOCAL:
         folder = str(data.get(CONF_FOLDER, "")).strip().strip("/")
         media = Path(hass.config.media_dirs.get("local", hass.config.path("media")))
-        target = (media / folder).resolve()
         if (
             not folder
+            or not folder.isprintable()  # a NUL or a line break in a folder name
             or ".." in Path(folder).parts
-            or not target.is_relative_to(media.resolve())
-            or not hass.config.is_allowed_path(str(target))
+            or not (media / folder).resolve().is_relative_to(media.resolve())
+            or not hass.config.is_allowed_path(str((media / folder).resolve()))
         ):
             errors[CONF_FOLDER] = "unsafe_folder"
         data[CONF_FOLDER] = folder
@@ -208,6 +222,8 @@ async def async_validate_profile(
     hass: HomeAssistant, kind: str, user_input: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
     """Check fields, then connect; return (data, errors, description placeholders)."""
+    if errors := not_finite(user_input):
+        return dict(user_input), errors, {"error": ""}
     data = _as_ints({k: v for k, v in user_input.items() if v not in (None, "")})
     errors = check_fields(hass, kind, data)
     placeholders = form_placeholders()

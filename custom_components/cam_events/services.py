@@ -13,6 +13,7 @@ from homeassistant.helpers.service import async_register_admin_service
 import probatio as vol
 
 from .access import (
+    MAX_DURATION,
     async_list_events,
     camera_entity_ids,
     camera_events,
@@ -51,7 +52,7 @@ SCHEMA_CREATE = SCHEMA_CAMERA.extend(
         vol.Required(TYPE): cv.string,
         vol.Optional("time"): cv.datetime,
         vol.Optional("end"): cv.datetime,
-        vol.Optional("duration"): vol.All(vol.Coerce(float), vol.Range(min=0)),
+        vol.Optional("duration"): vol.All(vol.Coerce(float), vol.Range(min=0, max=MAX_DURATION)),
         vol.Optional("metadata"): dict,
     }
 )
@@ -175,8 +176,8 @@ async def _list_events(call: ServiceCall) -> ServiceResponse:
         call.hass,
         camera=call.data.get(CAMERA),
         type_name=call.data.get(TYPE),
-        start_from=to_timestamp(call.data.get("from"), "from"),
-        start_to=to_timestamp(call.data.get("to"), "to"),
+        start_from=to_timestamp(call.data.get("from"), "from", window=False),
+        start_to=to_timestamp(call.data.get("to"), "to", window=False),
         limit=limit,
         offset=offset,
         cameras=cameras,

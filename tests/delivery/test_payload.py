@@ -242,3 +242,18 @@ def test_datagram_heartbeat_and_unknown_structure() -> None:
     # Structure too big even with every string emptied: only the marker is left.
     numbers = {"version": 1, "numbers": list(range(10_000))}
     assert json.loads(datagram(numbers, 200)) == {"version": 1, "trimmed": True}
+
+
+@pytest.mark.parametrize("depth", [300, 5000])
+def test_datagram_of_very_deep_metadata_is_trimmed_not_a_crash(depth: int) -> None:
+    """300 levels crashed the builder with RecursionError at delivery (it copied them all)."""
+    metadata: dict[str, Any] = {"leaf": 1}
+    for _ in range(depth):
+        metadata = {"a": metadata}
+    payload = event_payload(make_event(metadata=metadata), camera_name="Front door")
+    data = datagram(payload, 1400)
+    assert len(data) <= 1400
+    decoded = json.loads(data)
+    assert decoded["event"]["metadata"]["trimmed"] is True
+    assert decoded["event"]["id"] == payload["event"]["id"]
+    assert "trimmed" not in payload["event"]["metadata"]  # the caller's payload is left alone

@@ -138,3 +138,33 @@ def test_classify(error: Exception, code: str) -> None:
     assert result.code == StreamErrorCode(code)
     assert "u:p@" not in result.detail
     assert classify(result) is result
+
+
+def test_redact_url_hides_credentials_in_the_query() -> None:
+    """Cheap cameras take `?user=…&pwd=…`; those values never reach a log or diagnostics."""
+    assert (
+        redact_url("http://cam/videostream.cgi?user=admin&pwd=s3cret&resolution=32")
+        == "http://cam/videostream.cgi?user=***&pwd=***&resolution=32"
+    )
+    assert (
+        redact_url("rtsp://a:b@cam:554/live?token=abc&Password=x&loginuse=u&channel=1")
+        == "rtsp://***:***@cam:554/live?token=***&Password=***&loginuse=***&channel=1"
+    )
+    assert redact_url("http://cam/?api_key=1&secret=2&auth=3") == (
+        "http://cam/?api_key=***&secret=***&auth=***"
+    )
+
+
+def test_urls_python_cannot_parse_are_invalid_not_a_crash() -> None:
+    for url in (
+        "rtsp://admin:pa[ss@cam/live",
+        "rtsp://admin:pw@cam:99999/live",
+        "rtsp://cam:port/live",
+        "/tmp/a\x00b.mp4",
+    ):
+        with pytest.raises(InvalidSourceError):
+            split_credentials(url)
+        with pytest.raises(InvalidSourceError):
+            source_kind(url)
+        assert "pa[ss" not in redact_url(url)
+        assert "pw" not in redact_url(url)

@@ -51,7 +51,6 @@ Nothing here imports Home Assistant.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-import copy
 import json
 import time
 from typing import Any, Final
@@ -207,14 +206,25 @@ def datagram(payload: Mapping[str, Any], max_bytes: int = 1400) -> bytes:
     """
     if not MIN_DATAGRAM <= max_bytes <= MAX_DATAGRAM:
         raise ValueError(f"max_bytes must be {MIN_DATAGRAM}..{MAX_DATAGRAM}, not {max_bytes}")
-    data = _compact(payload).encode()
-    if len(data) <= max_bytes:
-        return data
+    try:
+        data = _compact(payload).encode()
+    except (TypeError, ValueError, RecursionError):  # metadata nested too deep to encode
+        data = b""
+    else:
+        if len(data) <= max_bytes:
+            return data
 
-    trimmed: dict[str, Any] = copy.deepcopy(dict(payload))
+    # Copy only the levels trimming changes: metadata is replaced, never walked or copied.
+    trimmed: dict[str, Any] = dict(payload)
+    for key in ("camera", "event"):
+        if isinstance(trimmed.get(key), dict):
+            trimmed[key] = dict(trimmed[key])
     event = trimmed.get("event")
     if isinstance(event, dict) and "metadata" in event:
-        size = len(_compact(event["metadata"]).encode())
+        try:
+            size: int | None = len(_compact(event["metadata"]).encode())
+        except (TypeError, ValueError, RecursionError):
+            size = None
         event["metadata"] = {"trimmed": True, "size": size}
         data = _compact(trimmed).encode()
         if len(data) <= max_bytes:

@@ -167,8 +167,19 @@ class Event:
             type=type_,
             start=start,
             end=end,
-            metadata=json.loads(metadata) if metadata else {},
+            metadata=_loads(metadata, {}),
             snapshot=snapshot,
             clip=clip,
-            handlers=json.loads(handlers) if handlers else [],
+            handlers=_loads(handlers, []),
         )
+
+
+def _loads[T](text: str | None, empty: T) -> T:
+    """Parse a stored JSON field; a field that cannot be read back is reported as empty."""
+    if not text:
+        return empty
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return empty
+    return value if isinstance(value, type(empty)) else empty

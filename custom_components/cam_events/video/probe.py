@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import time
 
 from .connect import open_source
-from .errors import StreamError, StreamErrorCode, classify
+from .errors import StreamError, StreamErrorCode, check_frame_size, classify
 from .source import InvalidSourceError, RtspTransport, StreamSource
 
 
@@ -38,7 +38,9 @@ def probe(source: StreamSource) -> ProbeResult:
             if not container.streams.video:
                 raise StreamError(StreamErrorCode.NO_VIDEO, "the source has no video")
             stream = container.streams.video[0]
+            check_frame_size(stream.codec_context.width, stream.codec_context.height)
             for frame in container.decode(stream):
+                check_frame_size(frame.width, frame.height)
                 return ProbeResult(frame.width, frame.height, stream.codec_context.name, transport)
     except StreamError:
         raise

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 import os
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+import re
+from typing import Final
+from urllib.parse import SplitResult, quote, unquote, urlsplit, urlunsplit
 
 
 class SourceKind(StrEnum):
@@ -36,10 +38,32 @@ _SCHEMES = {
 }
 
 
+_CREDENTIAL_KEY: Final = re.compile(
+    r"pwd|pass|token|key|auth|user|secret|login|sig|session|cred|account", re.IGNORECASE
+)
+"""A query parameter whose name matches holds a credential (`?user=admin&pwd=…`)."""
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _split(url: str) -> SplitResult:
+    """Split a URL, raising InvalidSourceError for one Python cannot read (`pa[ss@`, port 99999)."""
+    if _CONTROL.search(url):
+        raise InvalidSourceError("control character")
+    try:
+        parts = urlsplit(url)
+        _ = parts.port
+    except ValueError as err:
+        raise InvalidSourceError(str(err)) from err
+    return parts
+
+
 def split_credentials(url: str) -> tuple[str, str | None, str | None]:
-    """Return the URL without user and password, and the user and password it held."""
+    """Return the URL without user and password, and the user and password it held.
+
+    Raises InvalidSourceError for a URL that cannot be parsed.
+    """
     url = url.strip()
-    parts = urlsplit(url)
+    parts = _split(url)
     if parts.scheme not in _SCHEMES or (parts.username is None and parts.password is None):
         return url, None, None
     host = parts.hostname or ""
@@ -53,13 +77,30 @@ def split_credentials(url: str) -> tuple[str, str | None, str | None]:
 
 
 def redact_url(url: str) -> str:
-    """Return the URL with any embedded user and password replaced, safe to log or show."""
-    parts = urlsplit(url)
-    if parts.scheme not in _SCHEMES or (parts.username is None and parts.password is None):
-        return url
-    clean, _, _ = split_credentials(url)
-    clean_parts = urlsplit(clean)
-    return urlunsplit(clean_parts._replace(netloc=f"***:***@{clean_parts.netloc}"))
+    """Return the URL safe to log or show: no user, password or credential query values.
+
+    Never raises: a URL that cannot be parsed is shown as its scheme only.
+    """
+    try:
+        clean, user, password = split_credentials(url)
+        parts = urlsplit(clean)
+    except InvalidSourceError:
+        scheme = url.split(":", 1)[0] if ":" in url else ""
+        return f"{scheme}://***" if scheme.isalpha() else "***"
+    if parts.query:
+        parts = parts._replace(query=redact_query(parts.query))
+    if user is not None or password is not None:
+        parts = parts._replace(netloc=f"***:***@{parts.netloc}")
+    return urlunsplit(parts)
+
+
+def redact_query(query: str) -> str:
+    """Replace the values of credential-looking query parameters with `***`."""
+    items = []
+    for item in query.split("&"):
+        name, sep, _ = item.partition("=")
+        items.append(f"{name}=***" if sep and _CREDENTIAL_KEY.search(unquote(name)) else item)
+    return "&".join(items)
 
 
 def source_kind(url: str) -> SourceKind:
@@ -67,14 +108,10 @@ def source_kind(url: str) -> SourceKind:
     url = url.strip()
     if not url:
         raise InvalidSourceError("empty")
-    parts = urlsplit(url)
+    parts = _split(url)
     if parts.scheme in _SCHEMES:
         if not parts.hostname:
             raise InvalidSourceError("no host")
-        try:
-            _ = parts.port
-        except ValueError as err:
-            raise InvalidSourceError("bad port") from err
         return _SCHEMES[parts.scheme]
     if parts.scheme == "file":
         path = unquote(parts.path)

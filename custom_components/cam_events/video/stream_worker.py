@@ -18,7 +18,7 @@ import av
 
 from .connect import open_source
 from .detector import DetectorSettings, MotionDetector, MotionResult, ZoneResult
-from .errors import StreamError, StreamErrorCode, classify
+from .errors import StreamError, StreamErrorCode, check_frame_size, classify
 from .luma import LumaReader
 from .ring import RingPacket, StreamTemplate
 from .source import RtspTransport, SourceKind, StreamSource, redact_url
@@ -286,6 +286,7 @@ class StreamWorker:
             if not container.streams.video:
                 raise StreamError(StreamErrorCode.NO_VIDEO, "the source has no video")
             video = container.streams.video[0]
+            check_frame_size(video.codec_context.width, video.codec_context.height)
             audio = container.streams.audio[0] if container.streams.audio else None
             recorder = self._recorder
             if recorder is not None:
@@ -348,6 +349,7 @@ class StreamWorker:
             if mode is DecodeMode.KEYFRAMES and packet.size and not packet.is_keyframe:
                 continue
             for frame in codec.decode(packet):
+                check_frame_size(frame.width, frame.height)  # the size may change mid-stream
                 self._seq += 1
                 self._latest = (self._seq, frame)
                 if self._state is not StreamState.STREAMING:
