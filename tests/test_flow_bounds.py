@@ -104,7 +104,7 @@ SMTP = {
     "verify_ssl": False,
 }
 UDP = {"name": "Panel", "mode": "unicast", "address": "127.0.0.1", "port": 9999, "ttl": 1}
-HTTP = {"name": "Hook", "host": "127.0.0.1", "port": 8080, "path": "/", "method": "POST"}
+HTTP = {"name": "Hook", "host": "127.0.0.1", "port": 8080, "path": "/", "method": "post"}
 LOCAL = {"name": "Disk", "folder": "cam_events"}
 
 

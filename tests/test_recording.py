@@ -323,3 +323,53 @@ async def test_email_and_ftp_carry_the_clip(
     finally:
         smtp.stop()
         ftp.stop()
+
+
+@pytest.mark.enable_socket
+async def test_a_job_waiting_for_its_clip_spends_no_attempts(
+    hass: HomeAssistant, rtsp_server: RtspServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job asked for before its clip is finished goes once the clip is there, in one attempt.
+
+    Retries are for a destination that fails, not a clock: with three attempts 0.2 s apart,
+    a recording of several seconds must not make the job a dead letter.
+    """
+    import custom_components.cam_events as integration
+    from tests.test_handlers import add_profile, event_handlers
+
+    monkeypatch.setattr(integration, "OUTBOX_BACKOFF_INITIAL", 0.2)
+    monkeypatch.setattr(integration, "OUTBOX_BACKOFF_MAX", 0.2)
+    monkeypatch.setattr(integration, "OUTBOX_MAX_ATTEMPTS", 3)
+    media = tmp_path / "media"
+    media.mkdir()
+    hass.config.media_dirs = {"local": str(media)}
+    hass.config.allowlist_external_dirs = {str(media)}
+    entry = await setup_camera(hass, rtsp_server.url, options=OPTIONS)
+    await add_profile(hass, "local", {"name": "Disk", "folder": "cams", "pattern": "{id}"})
+    await wait_for(lambda: state_of(hass, MOTION) == "off", 10)
+    await hass.async_add_executor_job(time.sleep, 2.5)
+    recorded = await hass.services.async_call(
+        DOMAIN, "record", {"camera": CAMERA, "duration": 1}, blocking=True, return_response=True
+    )
+    response = await hass.services.async_call(
+        DOMAIN,
+        "save_snapshot",
+        {
+            "camera": CAMERA,
+            "profile": "Disk",
+            "event_id": recorded["id"],
+            "snapshot": False,
+            "clip": True,
+        },
+        blocking=True,
+        return_response=True,
+    )
+    assert response["status"] == "queued"
+    event = await _clip_of(hass, recorded["id"])
+    saved = media / "cams" / f"{recorded['id']}.mp4"
+    await wait_for(saved.exists, 30)
+    assert saved.read_bytes() == _clip_path(hass, event).read_bytes()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    results = await event_handlers(hass, recorded["id"])
+    assert [(r["status"], r["attempts"]) for r in results] == [("sent", 1)]
+    await hass.config_entries.async_unload(entry.entry_id)

@@ -66,6 +66,14 @@ def camera_events(hass: HomeAssistant, camera: str) -> CameraEvents:
     return entry.runtime_data.events
 
 
+def loaded_camera_events(hass: HomeAssistant, camera: str) -> CameraEvents | None:
+    """Return a loaded camera's events by entity id or entry id, or None."""
+    entry = _entry_for(hass, camera)
+    if entry is None or entry.state is not ConfigEntryState.LOADED:
+        return None
+    return entry.runtime_data.events
+
+
 def camera_entity_ids(hass: HomeAssistant) -> dict[str, str | None]:
     """Map each loaded camera's entry id to its camera entity id."""
     result: dict[str, str | None] = {}

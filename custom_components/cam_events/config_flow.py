@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 import logging
 import os
@@ -48,16 +48,11 @@ from .const import (
     DEFAULT_RTSP_TRANSPORT,
     DEFAULT_STORAGE_MB,
     DOMAIN,
-    KIND_CAMERA,
-    KIND_FTP,
-    KIND_HTTP,
-    KIND_LOCAL,
-    KIND_SMTP,
-    KIND_UDP,
     PROBE_TIMEOUT,
     PROFILE_KINDS,
 )
 from .data import CamEventsConfigEntry
+from .delivery.registry import transport_for
 from .flow_selectors import BOOL, PASSWORD, TEXT, URL, number, select
 from .profile_flow import (
     async_validate_profile,
@@ -279,26 +274,6 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
             description_placeholders=placeholders,
         )
 
-    async def async_step_smtp(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Add an e-mail (SMTP) server."""
-        return await self._async_profile(KIND_SMTP, user_input)
-
-    async def async_step_ftp(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Add an FTP server."""
-        return await self._async_profile(KIND_FTP, user_input)
-
-    async def async_step_http(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Add an HTTP push platform."""
-        return await self._async_profile(KIND_HTTP, user_input)
-
-    async def async_step_udp(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Add a UDP push destination."""
-        return await self._async_profile(KIND_UDP, user_input)
-
-    async def async_step_local(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Add a local storage folder."""
-        return await self._async_profile(KIND_LOCAL, user_input)
-
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """Start when the camera refuses its credentials."""
         return await self.async_step_reauth_confirm()
@@ -340,7 +315,7 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
         """Change the stream URL, credentials or detect stream (or a profile's settings)."""
         entry = self._get_reconfigure_entry()
         kind = kind_of(entry.data)
-        if kind != KIND_CAMERA:
+        if transport_for(kind) is not None:
             return await self._async_reconfigure_profile(entry, kind, user_input)
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -409,12 +384,33 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
         return await self._async_reconfigure_profile(entry, kind_of(entry.data), user_input)
 
 
+type _Step = Callable[[CamEventsConfigFlow, dict[str, Any] | None], Awaitable[ConfigFlowResult]]
+
+
+def _profile_step(kind: str) -> _Step:
+    """Return the step that adds a profile of `kind` (its form is `profile_flow.FORMS[kind]`)."""
+
+    async def step(
+        flow: CamEventsConfigFlow, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        return await flow._async_profile(kind, user_input)
+
+    step.__name__ = step.__qualname__ = f"async_step_{kind}"
+    step.__doc__ = f"Add a handler profile of kind {kind}."
+    return step
+
+
+# One step per destination kind, named as the menu option that opens it.
+for _kind in PROFILE_KINDS:
+    setattr(CamEventsConfigFlow, f"async_step_{_kind}", _profile_step(_kind))
+
+
 class CamEventsOptionsFlow(OptionsFlow):
     """Detection settings, or a profile's time filters and pause; applied without a restart."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Sensitivity, area, rate, off-delay, on/off."""
-        if kind_of(self.config_entry.data) != KIND_CAMERA:
+        if transport_for(kind_of(self.config_entry.data)) is not None:
             return await self.async_step_schedule()
         errors: dict[str, str] = {}
         if user_input is not None and not (errors := not_finite(user_input)):

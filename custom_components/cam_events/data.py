@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.util.hass_dict import HassKey
+
+from .handler_results import HandlerResults
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -37,7 +38,7 @@ class DomainData:
     recordings_dir: Path
     spool_dir: Path
     subscribers: list[Callable[[EventChange], None]] = field(default_factory=list)
-    handler_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    results: HandlerResults = field(default_factory=HandlerResults)
 
 
 DATA_DOMAIN: HassKey[DomainData] = HassKey("cam_events")

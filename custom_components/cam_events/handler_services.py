@@ -8,7 +8,6 @@ the outbox delivers it. The answer says what happened: queued, skipped or suppre
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 import time
 from typing import Any
@@ -23,25 +22,19 @@ from homeassistant.util.thread import ThreadWithException
 import probatio as vol
 
 from .access import camera_events
-from .const import (
-    CONF_PATTERN,
-    DOMAIN,
-    KIND_FTP,
-    KIND_HTTP,
-    KIND_LOCAL,
-    KIND_SMTP,
-    KIND_UDP,
-)
+from .const import CONF_PATTERN, DOMAIN
 from .data import DATA_DOMAIN
 from .delivery import email
-from .delivery.naming import DEFAULT_PRESET, PRESETS, render
+from .delivery.base import Transport
+from .delivery.naming import DEFAULT_PRESET, PRESETS
 from .delivery.outbox import Job
-from .delivery.payload import event_payload
+from .delivery.registry import BY_SERVICE
+from .delivery.request import CLIP_WAIT, Ask, Message, Plan, build_job, clip_waits, plan
 from .errors import raise_translated_error, validation_error
 from .events.model import Event, new_event_id
-from .handlers import ProfileRuntime, async_add_result
+from .handlers import ProfileRuntime
 from .hub import CameraEvents
-from .profiles import http_profile, kind_of, recipients
+from .profiles import kind_of
 
 DEFAULT_SUBJECT = "{{ camera }}: {{ event.type }} event"
 DEFAULT_MESSAGE = (
@@ -83,7 +76,9 @@ def _recipients(value: Any) -> list[str]:
     addresses: list[str] = []
     for item in cv.ensure_list(value):
         text = item if isinstance(item, str) else cv.string(item)
-        parts = [text] if "\r" in text or "\n" in text else list(recipients(text)) or [text]
+        parts = (
+            [text] if "\r" in text or "\n" in text else list(email.split_recipients(text)) or [text]
+        )
         for part in parts:
             try:
                 addresses.append(email.check_address(part))
@@ -143,11 +138,9 @@ async def _event(camera: CameraEvents, event_id: str | None) -> Event:
     return event
 
 
-async def _frames(
-    camera: CameraEvents, event: Event, snapshot: bool, count: int, interval: float
-) -> list[bytes]:
-    """Return the event's own frame, then the rest of a burst taken from now on."""
-    if not snapshot:
+async def _frames(camera: CameraEvents, event: Event, count: int, interval: float) -> list[bytes]:
+    """Return the event's own frame, then the rest of a burst taken from now on (count > 1)."""
+    if not count:
         return []
     first = await camera.async_event_jpeg(event)
     if first is None:
@@ -173,125 +166,118 @@ def spool_files(folder: Path, job_id: str, items: list[tuple[str, bytes]]) -> li
     return paths
 
 
-async def _handle(call: ServiceCall, handler: str, kind: str) -> ServiceResponse:
+async def _handle(call: ServiceCall, transport: Transport[Any]) -> ServiceResponse:
     hass = call.hass
-    if kind in (KIND_FTP, KIND_LOCAL) and not (
-        call.data["snapshot"] or call.data["raw_data"] or call.data["clip"]
-    ):
+    handler = transport.service
+    ask = Ask(
+        snapshot=bool(call.data["snapshot"]),
+        burst_count=call.data["burst_count"],
+        raw_data=bool(call.data["raw_data"]),
+        clip=bool(call.data["clip"]),
+    )
+    if ask.nothing_for(transport.capabilities):
         raise validation_error("nothing_to_send", handler=handler)
     camera = camera_events(hass, call.data["camera"])
-    profile = _profile(hass, call.data["profile"], kind)
+    profile = _profile(hass, call.data["profile"], transport.kind)
     event = await _event(camera, call.data.get("event_id"))
     base: dict[str, Any] = {"event_id": event.id, "profile": profile.name, "handler": handler}
+    if (gated := await _gate(hass, profile, camera, event, base)) is not None:
+        return gated
 
-    now = dt_util.now()
-    if not profile.time_filter.allows(now):
+    planned = plan(transport, profile.profile, ask)
+    frames = await _frames(camera, event, planned.frames, call.data["burst_interval"])
+    job = await _enqueue(call, transport, profile, camera, event, planned, frames)
+    result = {**base, "status": "queued", "job_id": job.id, "files": len(job.files)}
+    if planned.note:
+        result["note"] = planned.note
+    domain = hass.data[DATA_DOMAIN]
+    await domain.results.async_queued(hass, domain.store, job, profile.name)
+    return result
+
+
+async def _gate(
+    hass: HomeAssistant,
+    profile: ProfileRuntime,
+    camera: CameraEvents,
+    event: Event,
+    base: dict[str, Any],
+) -> ServiceResponse | None:
+    """Apply the profile's time filters and pause; return the answer if they hold it back."""
+    domain = hass.data[DATA_DOMAIN]
+    if not profile.time_filter.allows(dt_util.now()):
         result = {**base, "status": "skipped", "reason": "schedule"}
-        await _record(hass, event, result, profile.time_filter.describe())
-        return result
-    remaining = profile.pause.check(camera.entry.entry_id, time.time())
-    if remaining is not None:
+        detail = profile.time_filter.describe()
+    elif (remaining := profile.pause.check(camera.entry.entry_id, time.time())) is not None:
         result = {
             **base,
             "status": "suppressed",
             "reason": "pause",
             "retry_in": round(remaining, 1),
         }
-        await _record(hass, event, result, f"pause, {remaining:.0f} s left")
-        return result
+        detail = f"pause, {remaining:.0f} s left"
+    else:
+        return None
+    await domain.results.async_gated(hass, domain.store, event.id, result, detail)
+    return result
 
-    snapshot = bool(call.data["snapshot"])
-    note = None
-    if kind == KIND_UDP and snapshot:
-        snapshot, note = False, "UDP carries the event only"
-    if kind == KIND_HTTP and snapshot and http_profile(profile.entry.data).method != "POST":
-        snapshot, note = False, "only POST carries the image"
-    count = call.data["burst_count"] if kind in (KIND_SMTP, KIND_FTP, KIND_LOCAL) else 1
-    frames = await _frames(camera, event, snapshot, count, call.data["burst_interval"])
 
-    event_dict = event.as_dict(camera.camera_entity)
-    pattern = profile.entry.data.get(CONF_PATTERN) or PRESETS[DEFAULT_PRESET]
-    items, payload = _files(call, kind, camera, event, event_dict, pattern, frames)
-    if kind == KIND_SMTP:
-        variables = {"event": event_dict, "camera": camera.entry.title}
-        payload["subject"] = await _render(
-            hass, call.data.get("subject"), DEFAULT_SUBJECT, variables, "subject"
-        )
-        payload["body"] = await _render(
-            hass, call.data.get("message"), DEFAULT_MESSAGE, variables, "message"
-        )
-        payload["to"] = call.data.get("to") or []
-    if kind in (KIND_HTTP, KIND_UDP):
-        payload["event"] = event_payload(event_dict, camera_name=camera.entry.title)
-
+async def _enqueue(
+    call: ServiceCall,
+    transport: Transport[Any],
+    profile: ProfileRuntime,
+    camera: CameraEvents,
+    event: Event,
+    planned: Plan,
+    frames: list[bytes],
+) -> Job:
+    """Spool the call's files and enqueue its job; one asking for a clip waits for it."""
+    hass = call.hass
     domain = hass.data[DATA_DOMAIN]
+    event_dict = event.as_dict(camera.camera_entity)
+    message = None
+    if transport.capabilities.message:
+        variables = {"event": event_dict, "camera": camera.entry.title}
+        message = Message(
+            subject=await _render(
+                hass, call.data.get("subject"), DEFAULT_SUBJECT, variables, "subject"
+            ),
+            body=await _render(
+                hass, call.data.get("message"), DEFAULT_MESSAGE, variables, "message"
+            ),
+            to=call.data.get("to") or [],
+        )
+    items, payload = build_job(
+        transport.capabilities,
+        planned,
+        event=event_dict,
+        camera=camera.entry.title,
+        when=dt_util.as_local(dt_util.utc_from_timestamp(event.start)),
+        pattern=profile.entry.data.get(CONF_PATTERN) or PRESETS[DEFAULT_PRESET],
+        frames=frames,
+        message=message,
+    )
     job_id = new_event_id()
     files = await hass.async_add_executor_job(spool_files, domain.spool_dir, job_id, items)
+    created = time.time()
+    waits = clip_waits(payload, event.clip)
     job = Job(
         id=job_id,
         profile=profile.entry.entry_id,
-        handler=handler,
+        handler=transport.service,
         payload=payload,
         files=files,
         event_id=event.id,
         camera=camera.entry.entry_id,
-        created=time.time(),
+        created=created,
+        next_attempt=created + CLIP_WAIT if waits else 0.0,
     )
     await domain.outbox.enqueue(job)
-    result = {**base, "status": "queued", "job_id": job.id, "files": len(files)}
-    if note:
-        result["note"] = note
-    await async_add_result(
-        hass,
-        event.id,
-        {
-            "job": job.id,
-            "handler": handler,
-            "profile": profile.name,
-            "status": "queued",
-            "at": dt_util.utcnow().isoformat(timespec="milliseconds"),
-        },
-    )
-    return result
-
-
-def _files(
-    call: ServiceCall,
-    kind: str,
-    camera: CameraEvents,
-    event: Event,
-    event_dict: dict[str, Any],
-    pattern: str,
-    frames: list[bytes],
-) -> tuple[list[tuple[str, bytes]], dict[str, Any]]:
-    """Return the files to spool and the payload naming them (and the clip, if asked)."""
-    when = dt_util.as_local(dt_util.utc_from_timestamp(event.start))
-
-    def name(ext: str, index: int | None = None) -> str:
-        return render(
-            pattern,
-            camera=camera.entry.title,
-            event_type=event.type,
-            event_id=event.id,
-            when=when,
-            index=index,
-            ext=ext,
-        )
-
-    items: list[tuple[str, bytes]] = [(".jpg", jpeg) for jpeg in frames]
-    burst = len(frames) > 1
-    names = [name(".jpg", index + 1 if burst else None) for index in range(len(frames))]
-    content_types = ["image/jpeg"] * len(frames)
-    files_allowed = kind in (KIND_SMTP, KIND_FTP, KIND_LOCAL)
-    if call.data["raw_data"] and files_allowed:
-        items.append((".json", json.dumps(event_dict, indent=2).encode()))
-        names.append(name(".json"))
-        content_types.append("application/json")
-    payload: dict[str, Any] = {"names": names, "content_types": content_types}
-    if call.data["clip"] and files_allowed:
-        payload["clip_event"] = event.id
-        payload["clip_name"] = name("")
-    return items, payload
+    if waits:
+        # The clip may have come while the job was being stored: then it goes now.
+        stored = await hass.async_add_executor_job(domain.store.get, event.id)
+        if stored is not None and stored.clip:
+            await domain.outbox.release(job.profile, lambda j: j.id == job_id)
+    return job
 
 
 class _BoundedEnvironment(TemplateEnvironment):
@@ -388,14 +374,6 @@ async def _render(
     return text
 
 
-async def _record(hass: HomeAssistant, event: Event, result: dict[str, Any], detail: str) -> None:
-    await async_add_result(
-        hass,
-        event.id,
-        {**result, "detail": detail, "at": dt_util.utcnow().isoformat(timespec="milliseconds")},
-    )
-
-
 async def _retry(call: ServiceCall) -> ServiceResponse:
     hass = call.hass
     profile_id: str | None = None
@@ -408,31 +386,20 @@ async def _retry(call: ServiceCall) -> ServiceResponse:
     return {"requeued": requeued}
 
 
-HANDLERS = {
-    "send_email": KIND_SMTP,
-    "upload_ftp": KIND_FTP,
-    "push_http": KIND_HTTP,
-    "push_udp": KIND_UDP,
-    "save_snapshot": KIND_LOCAL,
-}
-
-
 def async_setup_handler_services(hass: HomeAssistant) -> None:
     """Register the handler services: all send data out of the house, so admin services."""
-    for handler, kind in HANDLERS.items():
+    for handler, transport in BY_SERVICE.items():
 
         @raise_translated_error
-        async def run(
-            call: ServiceCall, handler: str = handler, kind: str = kind
-        ) -> ServiceResponse:
-            return await _handle(call, handler, kind)
+        async def run(call: ServiceCall, transport: Transport[Any] = transport) -> ServiceResponse:
+            return await _handle(call, transport)
 
         async_register_admin_service(
             hass,
             DOMAIN,
             handler,
             run,
-            schema=SCHEMA_EMAIL if kind == KIND_SMTP else _BASE,
+            schema=SCHEMA_EMAIL if transport.capabilities.message else _BASE,
             supports_response=SupportsResponse.OPTIONAL,
         )
     async_register_admin_service(

@@ -6,56 +6,28 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 import logging
 from pathlib import Path
-import time
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
-from .const import (
-    CONF_MAX_ATTACHMENT_MB,
-    DEFAULT_MAX_ATTACHMENT_MB,
-    DOMAIN,
-    KIND_FTP,
-    KIND_HTTP,
-    KIND_LOCAL,
-    KIND_SMTP,
-    KIND_UDP,
-)
+from .const import DOMAIN
 from .data import DATA_DOMAIN
-from .delivery import email, ftp, http_push, udp_push
-from .delivery.base import (
-    Attachment,
-    AuthenticationError,
-    DeliveryError,
-    PermanentDeliveryError,
-)
-from .delivery.local import write_files
+from .delivery.base import AuthenticationError, Outgoing, PermanentDeliveryError
 from .delivery.outbox import Job, JobOutcome
-from .delivery.payload import heartbeat_payload
-from .profiles import (
-    ftp_profile,
-    http_profile,
-    kind_of,
-    local_folder,
-    pause_gate,
-    smtp_profile,
-    time_filter,
-    udp_profile,
-)
+from .delivery.request import clip_note, outgoing, waits_for_clip
+from .profiles import HassHost, kind_of, pause_gate, time_filter, transport_of
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
 
+    from .hub import EventChange
+
 _LOGGER = logging.getLogger(__name__)
 
 MAX_ERROR_LENGTH = 255
-# How long a job waits for its event's clip to be finished before it goes without it.
-CLIP_WAIT = 900.0
-_CLIP_TYPES = {".mp4": "video/mp4", ".mkv": "video/x-matroska", ".mov": "video/quicktime"}
 
 
 def _read_files(paths: list[str]) -> list[bytes]:
@@ -70,6 +42,9 @@ class ProfileRuntime:
         self.hass = hass
         self.entry = entry
         self.kind = kind_of(entry.data)
+        self.transport = transport_of(entry.data)
+        self.profile = self.transport.profile(entry.data)
+        self._host = HassHost(hass)
         self.time_filter = time_filter(entry.options)
         self.pause = pause_gate(entry.options)
         self.last_success: datetime | None = None
@@ -79,6 +54,7 @@ class ProfileRuntime:
         self._auth_failed = False
         self._listeners: list[CALLBACK_TYPE] = []
         self._keepalive: CALLBACK_TYPE | None = None
+        self._unsubscribe: CALLBACK_TYPE | None = None
 
     @property
     def name(self) -> str:
@@ -102,7 +78,10 @@ class ProfileRuntime:
         self.outbox.register(
             self.entry.entry_id, self._deliver, self._on_outcome, on_queued=self._notify
         )
-        if self.kind == KIND_HTTP and (interval := http_profile(self.entry.data).keepalive) > 0:
+        domain = self.hass.data[DATA_DOMAIN]
+        domain.subscribers.append(self._on_event_change)
+        self._unsubscribe = lambda: domain.subscribers.remove(self._on_event_change)
+        if (interval := self.transport.keepalive(self.profile)) > 0:
             self._keepalive = async_track_time_interval(
                 self.hass,
                 self._async_heartbeat,
@@ -116,6 +95,9 @@ class ProfileRuntime:
         if self._keepalive is not None:
             self._keepalive()
             self._keepalive = None
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
         await self.outbox.unregister(self.entry.entry_id)
 
     @callback
@@ -145,73 +127,37 @@ class ProfileRuntime:
             self._auth_failed = True
             raise
 
-    async def _clip(self, job: Job) -> tuple[str, bytes | None, str | None]:
-        """Return the event's clip: (its stored path, its bytes or None if too large, note)."""
+    @callback
+    def _on_event_change(self, change: EventChange) -> None:
+        """Release this profile's jobs that wait for the clip just attached to their event."""
+        event = change.event
+        if change.action == "updated" and event.clip:
+            self.hass.async_create_task(
+                self.outbox.release(
+                    self.entry.entry_id, lambda job: waits_for_clip(job.payload, event.id)
+                ),
+                f"{DOMAIN} clip of {event.id} for {self.name}",
+            )
+
+    async def _clip(self, job: Job) -> tuple[tuple[str, bytes] | None, str | None]:
+        """Return the event's clip (its stored path and bytes) or why it stays home."""
         domain = self.hass.data[DATA_DOMAIN]
         event = await self.hass.async_add_executor_job(domain.store.get, job.payload["clip_event"])
         if event is None:
             raise PermanentDeliveryError("the event of this clip is gone")
         if not event.clip:
-            if time.time() - job.created < CLIP_WAIT:
-                raise DeliveryError("the clip is still being recorded")
-            return "", None, "The event has no clip (recording is off or it failed)."
+            return None, clip_note(None, 0, None)
         path = domain.recordings_dir / event.clip
         size = await self.hass.async_add_executor_job(lambda: path.stat().st_size)
-        limit = float(self.entry.data.get(CONF_MAX_ATTACHMENT_MB, DEFAULT_MAX_ATTACHMENT_MB))
-        if self.kind == KIND_SMTP and size > limit * 1_000_000:
-            note = (
-                f"The clip ({size / 1_000_000:.1f} MB) is larger than the {limit:g} MB this "
-                f"mail server takes; it is stored at media/cam_events/recordings/{event.clip}."
-            )
-            return event.clip, None, note
-        return event.clip, await self.hass.async_add_executor_job(path.read_bytes), None
+        if note := clip_note(event.clip, size, self.transport.attachment_limit(self.profile)):
+            return None, note
+        return (event.clip, await self.hass.async_add_executor_job(path.read_bytes)), None
 
     async def _send(self, job: Job) -> str:
-        data = self.entry.data
-        payload = job.payload
         contents = await self.hass.async_add_executor_job(_read_files, job.files)
-        names: list[str] = list(payload.get("names", []))
-        content_types: list[str] = list(payload.get("content_types", []))
-        note = None
-        if payload.get("clip_event"):
-            stored, clip, note = await self._clip(job)
-            if clip is not None:
-                suffix = Path(stored).suffix
-                contents.append(clip)
-                names.append(payload["clip_name"] + suffix)
-                content_types.append(_CLIP_TYPES.get(suffix, "application/octet-stream"))
-        if self.kind == KIND_SMTP:
-            profile = smtp_profile(data)
-            attachments = [
-                Attachment(name.rsplit("/", 1)[-1], content_type, content)
-                for name, content_type, content in zip(names, content_types, contents, strict=True)
-            ]
-            _check_addresses(profile, payload.get("to") or None)
-            message = email.build_message(
-                profile,
-                subject=payload["subject"],
-                body=payload["body"] + (f"\n\n{note}" if note else ""),
-                to=payload.get("to") or None,
-                attachments=attachments,
-            )
-            return await email.send_message(profile, message)
-        if self.kind == KIND_FTP:
-            written = await ftp.upload(ftp_profile(data), list(zip(names, contents, strict=True)))
-            return f"uploaded {', '.join(written)}"
-        if self.kind == KIND_HTTP:
-            profile_http = http_profile(data)
-            session = async_get_clientsession(self.hass, verify_ssl=profile_http.verify_tls)
-            image = contents[0] if contents else None
-            return await http_push.push(session, profile_http, payload["event"], image)
-        if self.kind == KIND_UDP:
-            return await udp_push.push(udp_profile(data), payload["event"])
-        if self.kind == KIND_LOCAL:
-            base = Path(self.hass.config.media_dirs.get("local", self.hass.config.path("media")))
-            paths = await self.hass.async_add_executor_job(
-                write_files, base / local_folder(data), list(zip(names, contents, strict=True))
-            )
-            return f"saved {', '.join(str(p.relative_to(base)) for p in paths)}"
-        raise ValueError(self.kind)  # pragma: no cover - kinds are checked at setup
+        clip, note = await self._clip(job) if job.payload.get("clip_event") else (None, None)
+        request: Outgoing = outgoing(job.payload, contents, clip=clip, note=note)
+        return await self.transport.deliver(self._host, self.profile, request)
 
     @callback
     def _on_outcome(self, job: Job, outcome: JobOutcome) -> None:
@@ -236,8 +182,9 @@ class ProfileRuntime:
                     translation_placeholders={"name": self.name},
                 )
         if job.event_id is not None and job.handler != "heartbeat":
+            domain = self.hass.data[DATA_DOMAIN]
             self.hass.async_create_task(
-                async_record_handler(self.hass, job, outcome, self.name),
+                domain.results.async_outcome(self.hass, domain.store, job, outcome, self.name),
                 f"{DOMAIN} handler result",
             )
         self._notify()
@@ -247,72 +194,8 @@ class ProfileRuntime:
         return f"profile_auth_{self.entry.entry_id}"
 
     async def _async_heartbeat(self, _now: Any = None) -> None:
-        profile = http_profile(self.entry.data)
-        session = async_get_clientsession(self.hass, verify_ssl=profile.verify_tls)
         try:
-            await http_push.heartbeat(session, profile, heartbeat_payload())
+            await self.transport.heartbeat(self._host, self.profile)
         except Exception as err:  # noqa: BLE001 - any failure is reported the same way
             self.last_error = f"keep-alive: {err}"[:MAX_ERROR_LENGTH]
             self._notify()
-
-
-def _check_addresses(profile: email.SmtpProfile, to: list[str] | None) -> None:
-    """Refuse for good a job whose sender or recipients are not plain addresses.
-
-    Service calls are checked at the door; this catches what only shows at delivery (a job
-    queued before that check, a stored recipient list): retrying would never help.
-    """
-    addresses = profile.recipients if to is None else to
-    for address in [profile.sender, *addresses]:
-        try:
-            email.check_address(address)
-        except ValueError:
-            raise PermanentDeliveryError(
-                f"{address!r} is not an e-mail address; the message cannot be sent"
-            ) from None
-    if not addresses:
-        raise PermanentDeliveryError("no recipients: the message cannot be sent")
-
-
-def handler_result(job: Job, outcome: str, profile: str, **extra: Any) -> dict[str, Any]:
-    """Return what an event keeps about one handler run."""
-    return {
-        "job": job.id,
-        "handler": job.handler,
-        "profile": profile,
-        "status": outcome,
-        "attempts": job.attempts,
-        "detail": job.result if outcome == JobOutcome.SENT else job.last_error,
-        "at": dt_util.utcnow().isoformat(timespec="milliseconds"),
-        **extra,
-    }
-
-
-async def async_record_handler(hass: HomeAssistant, job: Job, outcome: str, profile: str) -> None:
-    """Put a handler's result into its event (replacing the same job's earlier result)."""
-    await async_add_result(hass, job.event_id, handler_result(job, outcome, profile))
-
-
-async def async_add_result(
-    hass: HomeAssistant, event_id: str | None, result: dict[str, Any]
-) -> None:
-    """Store a handler result with its event and tell subscribers."""
-    if event_id is None:
-        return
-    domain = hass.data[DATA_DOMAIN]
-    async with domain.handler_lock:  # one read-modify-write of an event's results at a time
-        event = await hass.async_add_executor_job(domain.store.get, event_id)
-        if event is None:
-            return
-        key = result.get("job")
-        earlier = next((h for h in event.handlers if key and h.get("job") == key), None)
-        if earlier is not None and result.get("status") == "queued":
-            return  # the delivery already reported back; "queued" is older news
-        event.handlers = [h for h in event.handlers if key is None or h.get("job") != key]
-        event.handlers.append(result)
-        await hass.async_add_executor_job(domain.store.update, event)
-    entry = hass.config_entries.async_get_entry(event.camera)
-    runtime = getattr(entry, "runtime_data", None) if entry else None
-    events = getattr(runtime, "events", None)
-    if events is not None:
-        events.async_dispatch_updated(event)

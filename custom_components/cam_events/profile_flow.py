@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 import logging
 import math
-from pathlib import Path
 import re
 from typing import Any
 
@@ -49,25 +48,17 @@ from .const import (
     KIND_SMTP,
     KIND_UDP,
 )
-from .delivery import email, ftp
+from .delivery import ftp
 from .delivery.base import AuthenticationError, DeliveryError, PermanentDeliveryError
-from .delivery.naming import (
-    DEFAULT_PRESET,
-    PLACEHOLDERS,
-    PRESETS,
-    NamingError,
-    as_choice,
-    from_choice,
-    validate_pattern,
-)
+from .delivery.naming import DEFAULT_PRESET, PLACEHOLDERS, PRESETS, as_choice
+from .delivery.registry import TRANSPORTS
 from .delivery.schedule import ScheduleError
 from .flow_selectors import BOOL, PASSWORD, TEXT, number, select
-from .profiles import CONF_VERIFY_SSL, async_test_profile, recipients, time_filter
+from .profiles import CONF_VERIFY_SSL, HassHost, async_test_profile, time_filter
 
 _LOGGER = logging.getLogger(__name__)
 
 NAME_PATTERN = re.compile(r"^.{2,23}$")
-MAX_FTP_USERNAME = 255
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -85,6 +76,65 @@ def _field(
     return vol.Optional(key, description={"suggested_value": defaults.get(key)})
 
 
+REQUIRED: Any = vol.UNDEFINED
+"""A required field with no default."""
+OPTIONAL: Any = object()
+"""An optional field: shown empty, or with the stored value suggested."""
+PATTERN_SELECT = select(list(PRESETS), "pattern", custom=True)
+
+# The one table of profile forms: (field, default, selector) per kind, in form order.
+FORMS: Mapping[str, tuple[tuple[str, Any, Any], ...]] = {
+    KIND_SMTP: (
+        (CONF_HOST, REQUIRED, TEXT),
+        (CONF_PORT, 587, number(1, 65535)),
+        (CONF_SECURITY, "starttls", select(["none", "starttls", "tls"], "security")),
+        (CONF_AUTH, True, BOOL),
+        (CONF_USERNAME, OPTIONAL, TEXT),
+        (CONF_PASSWORD, OPTIONAL, PASSWORD),
+        (CONF_SENDER, REQUIRED, TEXT),
+        (CONF_RECIPIENTS, REQUIRED, TEXT),
+        (CONF_TIMEOUT, 15, number(1, 120, "s")),
+        (CONF_VERIFY_SSL, True, BOOL),
+        (CONF_MAX_ATTACHMENT_MB, 10, number(0.001, 100, "MB", step=0.001)),
+    ),
+    KIND_FTP: (
+        (CONF_HOST, REQUIRED, TEXT),
+        (CONF_PORT, 21, number(1, 65535)),
+        (CONF_USERNAME, REQUIRED, TEXT),
+        (CONF_PASSWORD, REQUIRED, PASSWORD),
+        (CONF_BASE_PATH, "/", TEXT),
+        (CONF_PASSIVE, True, BOOL),
+        (CONF_FTPS, False, BOOL),
+        (CONF_VERIFY_SSL, True, BOOL),
+        (CONF_PATTERN, DEFAULT_PRESET, PATTERN_SELECT),
+        (CONF_TIMEOUT, 15, number(1, 120, "s")),
+    ),
+    KIND_HTTP: (
+        (CONF_HOST, REQUIRED, TEXT),
+        (CONF_PORT, 80, number(1, 65535)),
+        (CONF_PATH, "/", TEXT),
+        (CONF_METHOD, "post", select(["post", "get"], "method")),
+        (CONF_USERNAME, OPTIONAL, TEXT),
+        (CONF_PASSWORD, OPTIONAL, PASSWORD),
+        (CONF_HTTPS, False, BOOL),
+        (CONF_VERIFY_SSL, True, BOOL),
+        (CONF_KEEPALIVE, 0, number(0, 86400, "s")),
+        (CONF_TIMEOUT, 10, number(1, 120, "s")),
+    ),
+    KIND_UDP: (
+        (CONF_MODE, "unicast", select(["unicast", "multicast", "broadcast"], "udp_mode")),
+        (CONF_ADDRESS, REQUIRED, TEXT),
+        (CONF_PORT, REQUIRED, number(1, 65535)),
+        (CONF_TTL, 1, number(1, 255)),
+        (CONF_INTERFACE, OPTIONAL, TEXT),
+    ),
+    KIND_LOCAL: (
+        (CONF_FOLDER, "cam_events", TEXT),
+        (CONF_PATTERN, DEFAULT_PRESET, PATTERN_SELECT),
+    ),
+}
+
+
 def profile_schema(kind: str, defaults: Mapping[str, Any], *, with_name: bool) -> vol.Schema:
     """Return the form of a profile kind, filled with `defaults`."""
     d = dict(defaults)
@@ -96,61 +146,11 @@ def profile_schema(kind: str, defaults: Mapping[str, Any], *, with_name: bool) -
     fields: dict[Any, Any] = {}
     if with_name:
         fields[_field(d, CONF_NAME)] = TEXT
-    if kind == KIND_SMTP:
-        fields |= {
-            _field(d, CONF_HOST): TEXT,
-            _field(d, CONF_PORT, 587): number(1, 65535),
-            _field(d, CONF_SECURITY, "starttls"): select(["none", "starttls", "tls"], "security"),
-            _field(d, CONF_AUTH, True): BOOL,
-            _field(d, CONF_USERNAME, required=False): TEXT,
-            _field(d, CONF_PASSWORD, required=False): PASSWORD,
-            _field(d, CONF_SENDER): TEXT,
-            _field(d, CONF_RECIPIENTS): TEXT,
-            _field(d, CONF_TIMEOUT, 15): number(1, 120, "s"),
-            _field(d, CONF_VERIFY_SSL, True): BOOL,
-            _field(d, CONF_MAX_ATTACHMENT_MB, 10): number(0.001, 100, "MB", step=0.001),
-        }
-    elif kind == KIND_FTP:
-        fields |= {
-            _field(d, CONF_HOST): TEXT,
-            _field(d, CONF_PORT, 21): number(1, 65535),
-            _field(d, CONF_USERNAME): TEXT,
-            _field(d, CONF_PASSWORD): PASSWORD,
-            _field(d, CONF_BASE_PATH, "/"): TEXT,
-            _field(d, CONF_PASSIVE, True): BOOL,
-            _field(d, CONF_FTPS, False): BOOL,
-            _field(d, CONF_VERIFY_SSL, True): BOOL,
-            _field(d, CONF_PATTERN, DEFAULT_PRESET): select(list(PRESETS), "pattern", custom=True),
-            _field(d, CONF_TIMEOUT, 15): number(1, 120, "s"),
-        }
-    elif kind == KIND_HTTP:
-        fields |= {
-            _field(d, CONF_HOST): TEXT,
-            _field(d, CONF_PORT, 80): number(1, 65535),
-            _field(d, CONF_PATH, "/"): TEXT,
-            _field(d, CONF_METHOD, "post"): select(["post", "get"], "method"),
-            _field(d, CONF_USERNAME, required=False): TEXT,
-            _field(d, CONF_PASSWORD, required=False): PASSWORD,
-            _field(d, CONF_HTTPS, False): BOOL,
-            _field(d, CONF_VERIFY_SSL, True): BOOL,
-            _field(d, CONF_KEEPALIVE, 0): number(0, 86400, "s"),
-            _field(d, CONF_TIMEOUT, 10): number(1, 120, "s"),
-        }
-    elif kind == KIND_UDP:
-        fields |= {
-            _field(d, CONF_MODE, "unicast"): select(
-                ["unicast", "multicast", "broadcast"], "udp_mode"
-            ),
-            _field(d, CONF_ADDRESS): TEXT,
-            _field(d, CONF_PORT): number(1, 65535),
-            _field(d, CONF_TTL, 1): number(1, 255),
-            _field(d, CONF_INTERFACE, required=False): TEXT,
-        }
-    elif kind == KIND_LOCAL:
-        fields |= {
-            _field(d, CONF_FOLDER, "cam_events"): TEXT,
-            _field(d, CONF_PATTERN, DEFAULT_PRESET): select(list(PRESETS), "pattern", custom=True),
-        }
+    for key, default, field in FORMS[kind]:
+        if default is OPTIONAL:
+            fields[_field(d, key, required=False)] = field
+        else:
+            fields[_field(d, key, default)] = field
     return vol.Schema(fields)
 
 
@@ -175,47 +175,7 @@ def check_fields(hass: HomeAssistant, kind: str, data: dict[str, Any]) -> dict[s
     errors: dict[str, str] = {}
     if CONF_NAME in data and not NAME_PATTERN.fullmatch(str(data[CONF_NAME]).strip()):
         errors[CONF_NAME] = "invalid_name"
-    if kind in (KIND_SMTP, KIND_FTP, KIND_HTTP) and not str(data.get(CONF_HOST, "")).strip():
-        errors[CONF_HOST] = "invalid_host"
-    if kind == KIND_UDP and not str(data.get(CONF_ADDRESS, "")).strip():
-        errors[CONF_ADDRESS] = "invalid_address"
-    if kind == KIND_SMTP:
-        if data.get(CONF_AUTH) and not (data.get(CONF_USERNAME) and data.get(CONF_PASSWORD)):
-            errors[CONF_USERNAME] = "auth_incomplete"
-        for key, addresses in (
-            (CONF_SENDER, [str(data.get(CONF_SENDER, ""))]),
-            (CONF_RECIPIENTS, list(recipients(data.get(CONF_RECIPIENTS))) or [""]),
-        ):
-            try:
-                for address in addresses:
-                    email.check_address(address)
-            except ValueError:
-                errors[key] = "invalid_address"
-    elif kind == KIND_FTP:
-        # Any length the server takes; never a line break (it would end the FTP command).
-        username = str(data.get(CONF_USERNAME, ""))
-        if not 1 <= len(username) <= MAX_FTP_USERNAME or not username.isprintable():
-            errors[CONF_USERNAME] = "invalid_username"
-        if not str(data.get(CONF_PASSWORD, "")).isprintable():
-            errors[CONF_PASSWORD] = "invalid_password"
-    if kind in (KIND_FTP, KIND_LOCAL):
-        try:
-            data[CONF_PATTERN] = validate_pattern(from_choice(str(data.get(CONF_PATTERN, ""))))
-        except NamingError as err:
-            errors[CONF_PATTERN] = err.key
-    if kind == KIND_LOCAL:
-        folder = str(data.get(CONF_FOLDER, "")).strip().strip("/")
-        media = Path(hass.config.media_dirs.get("local", hass.config.path("media")))
-        if (
-            not folder
-            or not folder.isprintable()  # a NUL or a line break in a folder name
-            or ".." in Path(folder).parts
-            or not (media / folder).resolve().is_relative_to(media.resolve())
-            or not hass.config.is_allowed_path(str((media / folder).resolve()))
-        ):
-            errors[CONF_FOLDER] = "unsafe_folder"
-        data[CONF_FOLDER] = folder
-    return errors
+    return errors | TRANSPORTS[kind].check(HassHost(hass), data)
 
 
 async def async_validate_profile(
@@ -252,11 +212,8 @@ async def async_validate_profile(
 
 def insecure_login(kind: str, data: Mapping[str, Any]) -> bool:
     """Whether the profile would send its password unencrypted (HTTP Basic, SMTP without TLS)."""
-    if kind == KIND_HTTP:
-        return bool(data.get(CONF_PASSWORD) or data.get(CONF_USERNAME)) and not data.get(CONF_HTTPS)
-    if kind == KIND_SMTP:
-        return bool(data.get(CONF_AUTH)) and data.get(CONF_SECURITY) == email.Security.NONE
-    return False
+    transport = TRANSPORTS[kind]
+    return transport.insecure_login(transport.profile(data))
 
 
 def _field_of(key: str) -> str:

@@ -1,44 +1,21 @@
-"""Handler profiles: config entry data to transport settings, connection tests, time filters."""
+"""Handler profiles: what an entry is, its transport and host, its time filters and pause."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PATH, CONF_PORT, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .const import (
-    CONF_ADDRESS,
-    CONF_AUTH,
-    CONF_BASE_PATH,
-    CONF_DAYS,
-    CONF_FOLDER,
-    CONF_FTPS,
-    CONF_HTTPS,
-    CONF_INTERFACE,
-    CONF_KEEPALIVE,
-    CONF_KIND,
-    CONF_METHOD,
-    CONF_MODE,
-    CONF_PASSIVE,
-    CONF_PAUSE,
-    CONF_RECIPIENTS,
-    CONF_SECURITY,
-    CONF_SENDER,
-    CONF_TIMEOUT,
-    CONF_TTL,
-    CONF_WINDOWS,
-    KIND_CAMERA,
-    KIND_FTP,
-    KIND_HTTP,
-    KIND_LOCAL,
-    KIND_SMTP,
-    KIND_UDP,
-)
-from .delivery import email, ftp, http_push, udp_push
+from .const import CONF_DAYS, CONF_KIND, CONF_PAUSE, CONF_WINDOWS, KIND_CAMERA
+from .delivery.base import Transport
+from .delivery.registry import transport_for
 from .delivery.schedule import PauseGate, TimeFilter
+
+if TYPE_CHECKING:
+    import aiohttp
 
 CONF_VERIFY_SSL = "verify_ssl"
 
@@ -48,75 +25,38 @@ def kind_of(data: Mapping[str, Any]) -> str:
     return str(data.get(CONF_KIND, KIND_CAMERA))
 
 
-def recipients(text: str | None) -> tuple[str, ...]:
-    """Split a comma or semicolon separated list of addresses."""
-    return tuple(part.strip() for part in (text or "").replace(";", ",").split(",") if part.strip())
+def transport_of(data: Mapping[str, Any]) -> Transport[Any]:
+    """Return the transport of a profile entry's data (ValueError for a camera)."""
+    transport = transport_for(kind_of(data))
+    if transport is None:
+        raise ValueError(kind_of(data))
+    return transport
 
 
-def smtp_profile(data: Mapping[str, Any]) -> email.SmtpProfile:
-    """Build the SMTP settings."""
-    auth = bool(data.get(CONF_AUTH))
-    return email.SmtpProfile(
-        host=data[CONF_HOST],
-        port=int(data[CONF_PORT]),
-        security=email.Security(data[CONF_SECURITY]),
-        auth=auth,
-        username=data.get(CONF_USERNAME) if auth else None,
-        password=data.get(CONF_PASSWORD) if auth else None,
-        sender=data[CONF_SENDER],
-        recipients=recipients(data.get(CONF_RECIPIENTS)),
-        timeout=float(data.get(CONF_TIMEOUT, 15)),
-        verify_tls=bool(data.get(CONF_VERIFY_SSL, True)),
-    )
+class HassHost:
+    """What Home Assistant lends the transports: media folder, HTTP session, executor."""
 
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Lend `hass`."""
+        self._hass = hass
 
-def ftp_profile(data: Mapping[str, Any]) -> ftp.FtpProfile:
-    """Build the FTP settings."""
-    return ftp.FtpProfile(
-        host=data[CONF_HOST],
-        port=int(data[CONF_PORT]),
-        username=data[CONF_USERNAME],
-        password=data.get(CONF_PASSWORD) or "",
-        base_path=data.get(CONF_BASE_PATH) or "/",
-        passive=bool(data.get(CONF_PASSIVE, True)),
-        ftps=bool(data.get(CONF_FTPS, False)),
-        timeout=float(data.get(CONF_TIMEOUT, 15)),
-        verify_tls=bool(data.get(CONF_VERIFY_SSL, True)),
-    )
+    @property
+    def media_dir(self) -> Path:
+        """Return the local media folder."""
+        config = self._hass.config
+        return Path(config.media_dirs.get("local", config.path("media")))
 
+    def is_allowed_path(self, path: str) -> bool:
+        """Return whether Home Assistant's allow-list lets us write there."""
+        return self._hass.config.is_allowed_path(path)
 
-def http_profile(data: Mapping[str, Any]) -> http_push.HttpProfile:
-    """Build the HTTP push settings."""
-    return http_push.HttpProfile(
-        host=data[CONF_HOST],
-        port=int(data[CONF_PORT]),
-        path=data.get(CONF_PATH) or "/",
-        # Forms store "post"/"get" (option values are translation keys); older entries "POST".
-        method=http_push.Method(str(data.get(CONF_METHOD, "post")).upper()),
-        username=data.get(CONF_USERNAME) or None,
-        password=data.get(CONF_PASSWORD) or None,
-        https=bool(data.get(CONF_HTTPS, False)),
-        verify_tls=bool(data.get(CONF_VERIFY_SSL, True)),
-        keepalive=int(data.get(CONF_KEEPALIVE, 0)),
-        timeout=float(data.get(CONF_TIMEOUT, 10)),
-    )
+    def http_session(self, verify_tls: bool) -> aiohttp.ClientSession:
+        """Return Home Assistant's shared session."""
+        return async_get_clientsession(self._hass, verify_ssl=verify_tls)
 
-
-def udp_profile(data: Mapping[str, Any]) -> udp_push.UdpProfile:
-    """Build the UDP push settings."""
-    mode = udp_push.Mode(data[CONF_MODE])
-    return udp_push.UdpProfile(
-        mode=mode,
-        address=data[CONF_ADDRESS],
-        port=int(data[CONF_PORT]),
-        ttl=int(data.get(CONF_TTL, 1)),
-        interface=data.get(CONF_INTERFACE) or None,
-    )
-
-
-def local_folder(data: Mapping[str, Any]) -> str:
-    """Return the folder under the media folder that a local-storage profile writes to."""
-    return str(data.get(CONF_FOLDER) or "cam_events").strip("/")
+    def run_blocking[T](self, func: Callable[[], T], /) -> Awaitable[T]:
+        """Run in Home Assistant's executor."""
+        return self._hass.async_add_executor_job(func)
 
 
 def time_filter(options: Mapping[str, Any]) -> TimeFilter:
@@ -134,17 +74,5 @@ def pause_gate(options: Mapping[str, Any]) -> PauseGate:
 
 async def async_test_profile(hass: HomeAssistant, kind: str, data: Mapping[str, Any]) -> None:
     """Connect to the destination with these settings; raise ValueError or DeliveryError."""
-    if kind == KIND_SMTP:
-        await email.test_connection(smtp_profile(data))
-    elif kind == KIND_FTP:
-        await ftp.test_connection(ftp_profile(data))
-    elif kind == KIND_HTTP:
-        profile = http_profile(data)
-        http_push.validate(profile)
-        await http_push.test_connection(
-            async_get_clientsession(hass, verify_ssl=profile.verify_tls), profile
-        )
-    elif kind == KIND_UDP:
-        udp_push.validate(udp_profile(data))
-    elif kind == KIND_LOCAL:
-        return
+    transport = transport_of({**data, CONF_KIND: kind})
+    await transport.test_connection(HassHost(hass), transport.profile(data))

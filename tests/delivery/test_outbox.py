@@ -361,6 +361,36 @@ async def test_new_job_is_not_held_up_by_one_in_back_off(make_outbox: MakeOutbox
     assert stored.next_attempt >= sink.times[0] + 60.0
 
 
+async def test_a_job_due_later_goes_at_once_when_released(make_outbox: MakeOutbox) -> None:
+    """A job stored due later (waiting for its clip) goes as soon as it is released, once.
+
+    Only the jobs that match are released; the release is stored, so a restart keeps it due.
+    """
+    store, outbox = await started(make_outbox)
+    sink = Sink()
+    outbox.register("p1", sink.deliver, sink.listener)
+    later = time.time() + 3600
+    clip_job = await outbox.enqueue(make_job(payload={"clip_event": "e1"}, next_attempt=later))
+    other = await outbox.enqueue(make_job(payload={"clip_event": "e2"}, next_attempt=later))
+    await asyncio.sleep(0.05)
+    assert sink.calls == []
+
+    assert await outbox.release("p1", lambda job: job.payload["clip_event"] == "e1") == 1
+    stored = store.get(clip_job.id)
+    assert stored is not None
+    assert stored.next_attempt <= time.time()
+    await until(lambda: len(sink.outcomes) == 1)
+    assert sink.calls == [clip_job.id]
+    assert [(job.id, job.attempts) for job, _ in sink.outcomes] == [(clip_job.id, 1)]
+    # Released once: nothing left to release for e1; e2 still waits; no profile, nothing.
+    assert await outbox.release("p1", lambda job: job.payload["clip_event"] == "e1") == 0
+    assert await outbox.release("nobody", lambda job: True) == 0
+    await asyncio.sleep(0.05)
+    assert sink.calls == [clip_job.id]
+    assert outbox.queue_length("p1") == 1
+    assert store.get(other.id).state == "pending"  # type: ignore[union-attr]
+
+
 async def test_listener_error_does_not_stop_the_worker(
     make_outbox: MakeOutbox, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -9,7 +9,7 @@ server refuses the credentials. No message ever carries the password.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -17,16 +17,23 @@ from email.utils import formatdate, getaddresses, make_msgid, parseaddr
 from enum import StrEnum
 import re
 import ssl
+from typing import Any
 
 import aiosmtplib
 
 from .base import (
     Attachment,
     AuthenticationError,
+    Capabilities,
     DeliveryError,
+    Host,
+    Outgoing,
     PermanentDeliveryError,
+    Transport,
     client_tls_context,
+    endpoint,
     redact,
+    require_text,
 )
 
 SUBJECT_MAX = 250
@@ -58,6 +65,8 @@ class SmtpProfile:
     timeout: float = 15.0
     verify_tls: bool = True
     local_hostname: str = "cam-events.local"
+    max_attachment_mb: float = 10.0
+    """The largest file this server takes, in MB; a larger clip stays home, named in the body."""
 
 
 def check_address(value: str) -> str:
@@ -315,3 +324,96 @@ async def test_connection(profile: SmtpProfile) -> None:
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as err:
         raise _map_error(err, profile) from err
     await _quit(client)
+
+
+def split_recipients(text: str | None) -> tuple[str, ...]:
+    """Split a comma or semicolon separated list of addresses."""
+    return tuple(part.strip() for part in (text or "").replace(";", ",").split(",") if part.strip())
+
+
+def check_addresses(profile: SmtpProfile, to: Sequence[str] | None) -> None:
+    """Refuse for good a message whose sender or recipients are not plain addresses.
+
+    Service calls are checked at the door; this catches what only shows at delivery (a job
+    queued before that check, a stored recipient list): retrying would never help.
+    """
+    addresses = profile.recipients if to is None else to
+    for address in [profile.sender, *addresses]:
+        try:
+            check_address(address)
+        except ValueError:
+            raise PermanentDeliveryError(
+                f"{address!r} is not an e-mail address; the message cannot be sent"
+            ) from None
+    if not addresses:
+        raise PermanentDeliveryError("no recipients: the message cannot be sent")
+
+
+class SmtpTransport(Transport[SmtpProfile]):
+    """E-mail: a message with the snapshot, burst, raw event and clip attached."""
+
+    kind = "smtp"
+    service = "send_email"
+    capabilities = Capabilities(image=True, files=True, max_burst=10, message=True)
+
+    def profile(self, data: Mapping[str, Any]) -> SmtpProfile:
+        """Build the SMTP settings."""
+        auth = bool(data.get("auth"))
+        return SmtpProfile(
+            **endpoint(data, 15),
+            security=Security(data["security"]),
+            auth=auth,
+            username=data.get("username") if auth else None,
+            password=data.get("password") if auth else None,
+            sender=data["sender"],
+            recipients=split_recipients(data.get("recipients")),
+            max_attachment_mb=float(data.get("max_attachment_mb", 10.0)),
+        )
+
+    def check(self, host: Host, data: dict[str, Any]) -> dict[str, str]:
+        """Require a host; credentials when AUTH is on; plain sender and recipient addresses."""
+        errors = require_text(data, "host", "invalid_host")
+        if data.get("auth") and not (data.get("username") and data.get("password")):
+            errors["username"] = "auth_incomplete"
+        for key, addresses in (
+            ("sender", [str(data.get("sender", ""))]),
+            ("recipients", list(split_recipients(data.get("recipients"))) or [""]),
+        ):
+            try:
+                for address in addresses:
+                    check_address(address)
+            except ValueError:
+                errors[key] = "invalid_address"
+        return errors
+
+    def insecure_login(self, profile: SmtpProfile) -> bool:
+        """AUTH over a connection without TLS."""
+        return profile.auth and profile.security == Security.NONE
+
+    def attachment_limit(self, profile: SmtpProfile) -> float | None:
+        """Return the server's limit as the profile states it."""
+        return profile.max_attachment_mb * 1_000_000
+
+    async def test_connection(self, host: Host, profile: SmtpProfile) -> None:
+        """Connect, STARTTLS and log in as the profile says."""
+        await test_connection(profile)
+
+    async def deliver(self, host: Host, profile: SmtpProfile, outgoing: Outgoing) -> str:
+        """Send one message; the note (a clip left out) ends its body."""
+        attachments = [
+            Attachment(item.filename.rsplit("/", 1)[-1], item.content_type, item.data)
+            for item in outgoing.files
+        ]
+        check_addresses(profile, outgoing.to)
+        note = outgoing.note
+        message = build_message(
+            profile,
+            subject=outgoing.subject,
+            body=outgoing.body + (f"\n\n{note}" if note else ""),
+            to=outgoing.to,
+            attachments=attachments,
+        )
+        return await send_message(profile, message)
+
+
+TRANSPORT = SmtpTransport()

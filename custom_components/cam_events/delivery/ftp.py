@@ -24,7 +24,7 @@ or a network error is worth a retry. No message ever carries the password.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 import contextlib
 from dataclasses import dataclass, field
 import ftplib
@@ -32,14 +32,22 @@ import io
 import posixpath
 import socket
 import ssl
+from typing import Any
 
 from .base import (
     AuthenticationError,
+    Capabilities,
     DeliveryError,
+    Host,
+    Outgoing,
     PermanentDeliveryError,
+    Transport,
     client_tls_context,
+    endpoint,
     redact,
+    require_text,
 )
+from .naming import check_pattern_field
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,3 +355,47 @@ async def test_connection(profile: FtpProfile) -> None:
     """
     _base(profile.base_path)
     await _run_in_thread(profile, _check, profile)
+
+
+MAX_USERNAME = 255
+
+
+class FtpTransport(Transport[FtpProfile]):
+    """FTP or FTPS: the snapshot, burst, raw event and clip uploaded as files."""
+
+    kind = "ftp"
+    service = "upload_ftp"
+    capabilities = Capabilities(image=True, files=True, max_burst=10, files_only=True)
+
+    def profile(self, data: Mapping[str, Any]) -> FtpProfile:
+        """Build the FTP settings."""
+        return FtpProfile(
+            **endpoint(data, 15),
+            username=data["username"],
+            password=data.get("password") or "",
+            base_path=data.get("base_path") or "/",
+            passive=bool(data.get("passive", True)),
+            ftps=bool(data.get("ftps", False)),
+        )
+
+    def check(self, host: Host, data: dict[str, Any]) -> dict[str, str]:
+        """Require a host; any user name the server takes, never a line break (ends a command)."""
+        errors = require_text(data, "host", "invalid_host")
+        username = str(data.get("username", ""))
+        if not 1 <= len(username) <= MAX_USERNAME or not username.isprintable():
+            errors["username"] = "invalid_username"
+        if not str(data.get("password", "")).isprintable():
+            errors["password"] = "invalid_password"
+        return errors | check_pattern_field(data)
+
+    async def test_connection(self, host: Host, profile: FtpProfile) -> None:
+        """Log in and store and delete a probe file."""
+        await test_connection(profile)
+
+    async def deliver(self, host: Host, profile: FtpProfile, outgoing: Outgoing) -> str:
+        """Upload every file below the base folder."""
+        written = await upload(profile, [(item.filename, item.data) for item in outgoing.files])
+        return f"uploaded {', '.join(written)}"
+
+
+TRANSPORT = FtpTransport()

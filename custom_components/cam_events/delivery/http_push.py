@@ -18,6 +18,7 @@ connections are reused between pushes. Nothing here imports Home Assistant.
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 import ipaddress
@@ -27,7 +28,17 @@ from typing import Any, Final
 import aiohttp
 from yarl import URL
 
-from .base import AuthenticationError, DeliveryError, PermanentDeliveryError
+from .base import (
+    AuthenticationError,
+    Capabilities,
+    DeliveryError,
+    Host,
+    Outgoing,
+    PermanentDeliveryError,
+    Transport,
+    endpoint,
+    require_text,
+)
 from .payload import heartbeat_payload, query_params
 
 __all__ = ["HttpProfile", "Method", "heartbeat", "push", "test_connection", "validate"]
@@ -221,3 +232,58 @@ async def heartbeat(
 async def test_connection(session: aiohttp.ClientSession, profile: HttpProfile) -> None:
     """Check a profile by sending a heartbeat; raise as :func:`push` does."""
     await heartbeat(session, profile, heartbeat_payload())
+
+
+class HttpTransport(Transport[HttpProfile]):
+    """HTTP push: the event as JSON (a POST also carries the snapshot); keep-alives."""
+
+    kind = "http"
+    service = "push_http"
+    capabilities = Capabilities(image=True, files=False, max_burst=1, event=True)
+
+    def profile(self, data: Mapping[str, Any]) -> HttpProfile:
+        """Build the HTTP push settings."""
+        return HttpProfile(
+            **endpoint(data, 10),
+            path=data.get("path") or "/",
+            # Forms store "post"/"get" (option values are translation keys); older entries "POST".
+            method=Method(str(data.get("method", "post")).upper()),
+            username=data.get("username") or None,
+            password=data.get("password") or None,
+            https=bool(data.get("https", False)),
+            keepalive=int(data.get("keepalive", 0)),
+        )
+
+    def check(self, host: Host, data: dict[str, Any]) -> dict[str, str]:
+        """Require a host to push to."""
+        return require_text(data, "host", "invalid_host")
+
+    def insecure_login(self, profile: HttpProfile) -> bool:
+        """HTTP Basic credentials without HTTPS."""
+        return bool(profile.password or profile.username) and not profile.https
+
+    def image_refused(self, profile: HttpProfile) -> str | None:
+        """Leave the image out of a GET: it has no body to carry it."""
+        return None if profile.method == Method.POST else "only POST carries the image"
+
+    def keepalive(self, profile: HttpProfile) -> float:
+        """Return the profile's heartbeat interval."""
+        return float(profile.keepalive)
+
+    async def heartbeat(self, host: Host, profile: HttpProfile) -> None:
+        """One keep-alive request."""
+        await heartbeat(host.http_session(profile.verify_tls), profile, heartbeat_payload())
+
+    async def test_connection(self, host: Host, profile: HttpProfile) -> None:
+        """Check the settings, then send a heartbeat."""
+        validate(profile)
+        await test_connection(host.http_session(profile.verify_tls), profile)
+
+    async def deliver(self, host: Host, profile: HttpProfile, outgoing: Outgoing) -> str:
+        """Push the event, with the first image when there is one."""
+        image = outgoing.files[0].data if outgoing.files else None
+        session = host.http_session(profile.verify_tls)
+        return await push(session, profile, dict(outgoing.event or {}), image)
+
+
+TRANSPORT = HttpTransport()

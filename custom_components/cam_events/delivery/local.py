@@ -11,15 +11,19 @@ Everything here blocks: call it from an executor. Nothing here imports Home Assi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 import contextlib
+from dataclasses import dataclass
 import errno
 import os
 from pathlib import Path, PurePosixPath
 import tempfile
-from typing import Final
+from typing import Any, Final
 
-__all__ = ["write_files"]
+from .base import Capabilities, Host, Outgoing, Transport
+from .naming import check_pattern_field
+
+__all__ = ["TRANSPORT", "LocalProfile", "write_files"]
 
 _MAX_SUFFIX: Final = 10_000
 # link() is not available on every file system (some network shares, FAT): fall back then.
@@ -106,3 +110,52 @@ def write_files(base: Path, files: Sequence[tuple[str, bytes]]) -> list[Path]:
         final = _write_one(root, relative, data)
         written.append(Path(base) / final.relative_to(root))
     return written
+
+
+@dataclass(frozen=True, slots=True)
+class LocalProfile:
+    """Where below the media folder files go."""
+
+    folder: str = "cam_events"
+
+
+class LocalTransport(Transport[LocalProfile]):
+    """A folder under the media folder: the snapshot, burst, raw event and clip as files."""
+
+    kind = "local"
+    service = "save_snapshot"
+    capabilities = Capabilities(image=True, files=True, max_burst=10, files_only=True)
+
+    def profile(self, data: Mapping[str, Any]) -> LocalProfile:
+        """Return the folder under the media folder that the profile writes to."""
+        return LocalProfile(str(data.get("folder") or "cam_events").strip("/"))
+
+    def check(self, host: Host, data: dict[str, Any]) -> dict[str, str]:
+        """Check the pattern and a folder below the media folder that the host allows."""
+        errors = check_pattern_field(data)
+        folder = str(data.get("folder", "")).strip().strip("/")
+        media = host.media_dir
+        if (
+            not folder
+            or not folder.isprintable()  # a NUL or a line break: resolve() would raise
+            or ".." in Path(folder).parts
+            or not (media / folder).resolve().is_relative_to(media.resolve())
+            or not host.is_allowed_path(str((media / folder).resolve()))
+        ):
+            errors["folder"] = "unsafe_folder"
+        data["folder"] = folder
+        return errors
+
+    async def test_connection(self, host: Host, profile: LocalProfile) -> None:
+        """Nothing to reach: the form's checks are the test."""
+        return
+
+    async def deliver(self, host: Host, profile: LocalProfile, outgoing: Outgoing) -> str:
+        """Write every file below the profile's folder (in an executor)."""
+        base = host.media_dir
+        files = [(item.filename, item.data) for item in outgoing.files]
+        paths = await host.run_blocking(lambda: write_files(base / profile.folder, files))
+        return f"saved {', '.join(str(p.relative_to(base)) for p in paths)}"
+
+
+TRANSPORT = LocalTransport()

@@ -44,6 +44,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path, PurePosixPath
 import re
+from typing import Any
 import unicodedata
 
 PRESETS: dict[str, str] = {
@@ -251,3 +252,15 @@ def safe_join(base: Path, relative: str) -> Path:
     if target == root or not target.is_relative_to(root):
         raise NamingError("unsafe_pattern")
     return target
+
+
+def check_pattern_field(data: dict[str, Any]) -> dict[str, str]:
+    """Check a form's file-name pattern (stored as its translated choice); store it checked.
+
+    Return the form error ({"pattern": key}) or nothing.
+    """
+    try:
+        data["pattern"] = validate_pattern(from_choice(str(data.get("pattern", ""))))
+    except NamingError as err:
+        return {"pattern": err.key}
+    return {}

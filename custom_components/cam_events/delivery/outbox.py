@@ -406,6 +406,19 @@ class _Queue:
             return None
         return heapq.heappop(self.ready)[2]
 
+    def later(self, matches: Callable[[Job], bool], now: float) -> list[Job]:
+        """Return the waiting jobs that match and are not due at ``now``."""
+        return [job for due, _, _, job in self.waiting if due > now and matches(job)]
+
+    def release(self, ids: set[str], now: float) -> None:
+        """Make the waiting jobs with these ids due at ``now``."""
+        found = [entry for entry in self.waiting if entry[2] in ids]
+        self.waiting = [entry for entry in self.waiting if entry[2] not in ids]
+        heapq.heapify(self.waiting)
+        for *_, job in found:
+            job.next_attempt = now
+            self.schedule(job)
+
     def next_due(self) -> float | None:
         """Return when the next job not due yet is due, or None if there is none."""
         return self.waiting[0][0] if self.waiting else None
@@ -594,6 +607,25 @@ class Outbox:
         )
         for job in jobs:
             self._push(job)
+        return len(jobs)
+
+    async def release(self, profile: str, matches: Callable[[Job], bool]) -> int:
+        """Make the profile's pending jobs that match and wait for later due now; return how many.
+
+        For a job stored due later because it waits for something (a clip being recorded):
+        released when that has come, it goes at once, its attempts untouched.
+        """
+        queue = self._queues.get(profile)
+        if queue is None:
+            return 0
+        now = self._clock()
+        jobs = queue.later(matches, now)
+        # Stored first: a worker that delivers one at once saves its outcome after this.
+        for job in jobs:
+            await self._save(replace(job, next_attempt=now), delete_files=False)
+        queue.release({job.id for job in jobs}, now)
+        if jobs and (worker := self._workers.get(profile)) is not None:
+            worker.wake.set()
         return len(jobs)
 
     def queue_length(self, profile: str) -> int:

@@ -13,13 +13,14 @@ Nothing here imports Home Assistant.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 import ipaddress
 import socket
 from typing import Any, Final
 
-from .base import DeliveryError
+from .base import Capabilities, DeliveryError, Host, Outgoing, Transport, require_text
 from .payload import MAX_DATAGRAM, MIN_DATAGRAM, datagram
 
 __all__ = ["Mode", "UdpProfile", "push", "validate"]
@@ -174,3 +175,40 @@ async def push(profile: UdpProfile, payload: dict[str, Any]) -> str:
         error = protocol.error
         raise DeliveryError(f"UDP {target}: {error.strerror or error}")
     return f"sent {len(data)} bytes"
+
+
+class UdpTransport(Transport[UdpProfile]):
+    """UDP push: the event as one datagram, never an image."""
+
+    kind = "udp"
+    service = "push_udp"
+    capabilities = Capabilities(image=False, files=False, max_burst=1, event=True)
+
+    def profile(self, data: Mapping[str, Any]) -> UdpProfile:
+        """Build the UDP push settings."""
+        return UdpProfile(
+            mode=Mode(data["mode"]),
+            address=data["address"],
+            port=int(data["port"]),
+            ttl=int(data.get("ttl", 1)),
+            interface=data.get("interface") or None,
+        )
+
+    def check(self, host: Host, data: dict[str, Any]) -> dict[str, str]:
+        """Require an address to send to."""
+        return require_text(data, "address", "invalid_address")
+
+    def image_refused(self, profile: UdpProfile) -> str | None:
+        """Leave the image out: a datagram has no room for it."""
+        return "UDP carries the event only"
+
+    async def test_connection(self, host: Host, profile: UdpProfile) -> None:
+        """UDP gets no answer: check the settings only."""
+        validate(profile)
+
+    async def deliver(self, host: Host, profile: UdpProfile, outgoing: Outgoing) -> str:
+        """Send the event."""
+        return await push(profile, dict(outgoing.event or {}))
+
+
+TRANSPORT = UdpTransport()
