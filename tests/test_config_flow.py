@@ -184,7 +184,7 @@ async def test_detect_stream_is_tested_and_stored(
     assert result["data"][CONF_DETECT_URL] == str(still_clip_path)
     await hass.async_block_till_done()
     entry = result["result"]
-    assert entry.runtime_data.worker.source.url == str(still_clip_path)
+    assert entry.runtime_data.stream.worker.source.url == str(still_clip_path)
     await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -243,7 +243,7 @@ async def test_reconfigure_flow(
     await hass.async_block_till_done()
     assert entry.data[CONF_URL] == str(still_clip_path)
     assert entry.unique_id == str(still_clip_path)
-    assert entry.runtime_data.worker.source.url == str(still_clip_path)
+    assert entry.runtime_data.stream.worker.source.url == str(still_clip_path)
     await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -251,7 +251,7 @@ async def test_reconfigure_flow(
 async def test_options_flow_applies_live(hass: HomeAssistant, clip_path: Path) -> None:
     """Detection options are stored and reach the running detector without a restart."""
     entry = await setup_camera(hass, str(clip_path))
-    worker = entry.runtime_data.worker
+    worker = entry.runtime_data.stream.worker
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["step_id"] == "init"
     result = await hass.config_entries.options.async_configure(
@@ -267,12 +267,12 @@ async def test_options_flow_applies_live(hass: HomeAssistant, clip_path: Path) -
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert entry.runtime_data.worker is worker  # the stream kept running
+    assert entry.runtime_data.stream.worker is worker  # the stream kept running
     assert worker.settings.detect is False
     assert worker.settings.detector.threshold == 40
     assert worker.settings.detector.min_area == 1.5
     assert worker.settings.detect_fps == 5
-    assert entry.runtime_data.off_delay == 20
+    assert entry.runtime_data.stream.off_delay == 20
     await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -280,14 +280,14 @@ async def test_options_flow_applies_live(hass: HomeAssistant, clip_path: Path) -
 async def test_recording_options_restart_the_stream(hass: HomeAssistant, clip_path: Path) -> None:
     """A new pre-roll needs a new recorder: the camera restarts with it; the off delay does not."""
     entry = await setup_camera(hass, str(clip_path))
-    worker = entry.runtime_data.worker
+    worker = entry.runtime_data.stream.worker
     result = await hass.config_entries.options.async_init(entry.entry_id)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_PREROLL: 2.5, CONF_OFF_DELAY: 3}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert entry.runtime_data.worker is not worker
-    assert entry.runtime_data.recorder.preroll == 2.5
-    assert entry.runtime_data.off_delay == 3
+    assert entry.runtime_data.stream.worker is not worker
+    assert entry.runtime_data.stream.recorder.preroll == 2.5
+    assert entry.runtime_data.stream.off_delay == 3
     await hass.config_entries.async_unload(entry.entry_id)

@@ -38,7 +38,7 @@ async def test_diagnostics_redact_credentials(
         rtsp_auth_server.url,
         data={CONF_USERNAME: "admin", CONF_PASSWORD: "secret1"},
     )
-    await wait_for(lambda: entry.runtime_data.stats is not None, 10)
+    await wait_for(lambda: entry.runtime_data.stream.stats is not None, 10)
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     text = json.dumps(diagnostics)
     assert "secret1" not in text

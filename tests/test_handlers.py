@@ -182,10 +182,15 @@ async def test_wrong_password_dead_letter_and_repair(
     issue = registry.async_get_issue(DOMAIN, issue_id)
     assert issue.translation_key == "profile_auth_failed"
     assert issue.translation_placeholders == {"name": "Mail"}
-    handlers = await event_handlers(hass, response["event_id"])
+    # The repair is raised as the job dies; its result reaches the event a moment later.
+    for _ in range(100):
+        handlers = await event_handlers(hass, response["event_id"])
+        if handlers[-1]["status"] != "queued":
+            break
+        await asyncio.sleep(0.05)
     assert handlers[-1]["status"] == "dead"
     assert hass.states.get("sensor.porch_stream_state").state == "streaming"
-    assert camera.runtime_data.worker.running
+    assert camera.runtime_data.stream.worker.running
 
     smtp.auth = (USER, PASSWORD)
     assert await call(hass, "retry_failed", profile=entry.entry_id) == {"requeued": 1}

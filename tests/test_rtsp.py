@@ -48,7 +48,7 @@ async def test_motion_follows_the_scene(hass: HomeAssistant, rtsp_server: RtspSe
     # Off-delay is 1 s in these tests: never before it, and not much after.
     assert 1.0 <= off - stopped < 3.0
 
-    worker = entry.runtime_data.worker
+    worker = entry.runtime_data.stream.worker
     await hass.config_entries.async_unload(entry.entry_id)
     assert not worker.running
 
@@ -69,7 +69,7 @@ async def test_stream_lost_and_back(
     assert gone - killed < 10
     assert state_of(hass, CAMERA) == STATE_UNAVAILABLE
     assert state_of(hass, STREAM_STATE) == "reconnecting"
-    assert entry.runtime_data.motion is False  # never stuck on
+    assert entry.runtime_data.stream.motion is False  # never stuck on
 
     rtsp_server.start()
     await wait_for(lambda: state_of(hass, MOTION) == STATE_OFF, 15)
@@ -94,7 +94,7 @@ async def test_frozen_server(hass: HomeAssistant, rtsp_server: RtspServer) -> No
         gone = await wait_for(lambda: state_of(hass, MOTION) == STATE_UNAVAILABLE, 10)
         assert gone - frozen < 10
         assert hass.states.get("sensor.porch_last_error").state.startswith("no answer")
-        worker = entry.runtime_data.worker
+        worker = entry.runtime_data.stream.worker
         started = time.monotonic()
         await hass.config_entries.async_unload(entry.entry_id)
         assert time.monotonic() - started < 5

@@ -102,8 +102,8 @@ async def test_udp_only_camera_with_automatic_transport(
     udp_camera.start()
     await wait_for(lambda: state_of(hass, STREAM_STATE) == "streaming", 15)
     await wait_for(lambda: state_of(hass, MOTION) == STATE_OFF, 5)
-    assert entry.runtime_data.worker.transport is not None
-    assert entry.runtime_data.worker.transport.value == "udp"  # kept for the reconnect
+    assert entry.runtime_data.stream.worker.transport is not None
+    assert entry.runtime_data.stream.worker.transport.value == "udp"  # kept for the reconnect
     udp_camera.set_motion(True)
     await wait_for(lambda: state_of(hass, MOTION) == STATE_ON, 5)
     await hass.config_entries.async_unload(entry.entry_id)
@@ -142,7 +142,7 @@ async def test_packet_loss_on_udp_is_not_motion(
     with LossyRtspProxy(udp_camera.port, loss=0.05) as network:
         entry = await setup_camera(hass, network.url(udp_camera.path))
         assert entry.state is ConfigEntryState.LOADED
-        assert entry.runtime_data.worker.transport.value == "udp"
+        assert entry.runtime_data.stream.worker.transport.value == "udp"
         changes: list[str] = []
         rates: list[float] = []
 
@@ -156,7 +156,7 @@ async def test_packet_loss_on_udp_is_not_motion(
         still_from = time.monotonic()
         while time.monotonic() - still_from < 60:
             await asyncio.sleep(1)
-            if (stats := entry.runtime_data.stats) is not None:
+            if (stats := entry.runtime_data.stream.stats) is not None:
                 rates.append(stats.decode_fps)
         assert STATE_ON not in changes, f"motion on a still scene: {changes}"
         assert state_of(hass, STREAM_STATE) == "streaming"
@@ -198,8 +198,9 @@ async def test_record_while_the_camera_is_down_is_refused(
     await wait_for(lambda: state_of(hass, MOTION) == STATE_OFF, 10)
     rtsp_server.kill()
     await wait_for(lambda: state_of(hass, STREAM_STATE) == "reconnecting", 10)
-    assert entry.runtime_data.recorder is not None
-    assert not entry.runtime_data.recorder.ready  # the lost stream's codec parameters are gone
+    assert entry.runtime_data.stream.recorder is not None
+    # The lost stream's codec parameters are gone.
+    assert not entry.runtime_data.stream.recorder.ready
     with pytest.raises(HomeAssistantError) as caught:
         await hass.services.async_call(
             DOMAIN, "record", {"camera": CAMERA, "duration": 5}, blocking=True, return_response=True
@@ -217,7 +218,7 @@ async def test_record_while_the_camera_is_down_is_refused(
 
     rtsp_server.start()
     await wait_for(lambda: state_of(hass, STREAM_STATE) == "streaming", 15)
-    await wait_for(lambda: entry.runtime_data.recorder.ready, 5)
+    await wait_for(lambda: entry.runtime_data.stream.recorder.ready, 5)
     answer = await hass.services.async_call(
         DOMAIN, "record", {"camera": CAMERA, "duration": 1}, blocking=True, return_response=True
     )

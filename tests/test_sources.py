@@ -94,7 +94,7 @@ async def test_file_source_loops_and_detects(hass: HomeAssistant, clip_path: Pat
 async def test_camera_image_and_motion_switch(hass: HomeAssistant, clip_path: Path) -> None:
     """Stills are JPEGs of the decoded frame; the motion detection switch drives the detector."""
     entry = await setup_camera(hass, str(clip_path))
-    runtime = entry.runtime_data
+    runtime = entry.runtime_data.stream
     await wait_for(lambda: state_of(hass, CAMERA) == "streaming", 5)
 
     image = await async_get_image(hass, CAMERA)

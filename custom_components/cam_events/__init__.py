@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 import logging
 from pathlib import Path
 import shutil
 import time
-from typing import Any, cast
 
-from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import EVENT_HOMEASSISTANT_CLOSE, EVENT_HOMEASSISTANT_STOP
+from homeassistant.const import EVENT_HOMEASSISTANT_CLOSE, EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, device_registry as dr
@@ -21,7 +21,6 @@ from homeassistant.helpers.typing import ConfigType
 from .card import async_register_card
 from .const import (
     DOMAIN,
-    KIND_CAMERA,
     OUTBOX_BACKOFF_INITIAL,
     OUTBOX_BACKOFF_MAX,
     OUTBOX_MAX_ATTEMPTS,
@@ -32,10 +31,12 @@ from .const import (
 )
 from .data import (
     DATA_DOMAIN,
+    CameraData,
     CamEventsAnyConfigEntry,
     CamEventsConfigEntry,
     DomainData,
     ProfileConfigEntry,
+    is_camera,
 )
 from .delivery.outbox import Outbox, OutboxStore
 from .events.retention import delete_clips, over_cap
@@ -44,8 +45,7 @@ from .events.store import EventStore
 from .handler_services import async_setup_handler_services
 from .handlers import ProfileRuntime
 from .http_api import async_setup_http
-from .hub import CameraEvents
-from .profiles import kind_of
+from .hub import CameraEvents, async_remove_catalog
 from .runtime import CameraRuntime
 from .services import async_setup_services
 from .settings import retention_settings
@@ -112,26 +112,42 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     return True
 
 
+@dataclass(frozen=True, slots=True)
+class EntryKind[E: CamEventsAnyConfigEntry, R]:
+    """What one kind of entry does: build its runtime data, set up, delete its storage."""
+
+    platforms: tuple[Platform, ...]
+    start: Callable[[HomeAssistant, E], Awaitable[R]]  # the complete runtime data
+    setup: Callable[[HomeAssistant, E], Awaitable[None]]  # once runtime_data is set
+    remove: Callable[[HomeAssistant, E], Awaitable[None]]
+
+
 async def async_setup_entry(hass: HomeAssistant, entry: CamEventsAnyConfigEntry) -> bool:
     """Start a camera (stream worker, events, entities) or a handler profile."""
-    if kind_of(entry.data) != KIND_CAMERA:
-        entry.runtime_data = ProfileRuntime(hass, entry)
-        return await _async_setup_profile(hass, cast("ProfileConfigEntry", entry))
-    # The stream must deliver a first frame before the entry is set up (NotReady otherwise).
-    entry.runtime_data = await _async_start_stream(hass, cast("CamEventsConfigEntry", entry))
-    return await _async_setup_camera(hass, cast("CamEventsConfigEntry", entry))
-
-
-async def _async_setup_profile(hass: HomeAssistant, entry: ProfileConfigEntry) -> bool:
-    """Start a profile's outbox worker and its health sensors."""
-    await entry.runtime_data.async_start()
-    await hass.config_entries.async_forward_entry_setups(entry, PROFILE_PLATFORMS)
-    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    if is_camera(entry):
+        # The stream must deliver a first frame before the entry is set up (NotReady otherwise).
+        entry.runtime_data = await CAMERA.start(hass, entry)
+        await CAMERA.setup(hass, entry)
+    else:
+        entry.runtime_data = await PROFILE.start(hass, entry)
+        await PROFILE.setup(hass, entry)
     return True
 
 
-async def _async_start_stream(hass: HomeAssistant, entry: CamEventsConfigEntry) -> CameraRuntime:
-    """Start a camera's stream worker and wait for its first frame."""
+async def _async_new_profile(hass: HomeAssistant, entry: ProfileConfigEntry) -> ProfileRuntime:
+    """Read a profile's settings (its worker starts in setup)."""
+    return ProfileRuntime(hass, entry)
+
+
+async def _async_setup_profile(hass: HomeAssistant, entry: ProfileConfigEntry) -> None:
+    """Start the profile's outbox worker and add its health sensors."""
+    await entry.runtime_data.async_start()
+    await hass.config_entries.async_forward_entry_setups(entry, PROFILE_PLATFORMS)
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+
+
+async def _async_start_camera(hass: HomeAssistant, entry: CamEventsConfigEntry) -> CameraData:
+    """Start a camera's stream worker, wait for its first frame, and build its events."""
     runtime = CameraRuntime(hass, entry, hass.data[DATA_DOMAIN].recordings_dir)
     runtime.async_start()
     state = await runtime.async_first_state(SETUP_TIMEOUT)
@@ -150,28 +166,38 @@ async def _async_start_stream(hass: HomeAssistant, entry: CamEventsConfigEntry) 
             translation_key="cannot_connect",
             translation_placeholders=placeholders,
         )
-    return runtime
-
-
-async def _async_setup_camera(hass: HomeAssistant, entry: CamEventsConfigEntry) -> bool:
-    """Start a streaming camera's events and its entities."""
-    runtime = entry.runtime_data
-
-    async def stop_worker(_event: Event) -> None:
-        await runtime.async_stop()
-
-    # Home Assistant stops without unloading entries: join the thread all the same.
-    entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop_worker))
-    events = CameraEvents(hass, entry, runtime, hass.data[DATA_DOMAIN])
-    await events.async_load()
-    runtime.events = events
     device = dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id,
         identifiers={(DOMAIN, entry.entry_id)},
         name=entry.title,
     )
-    events.device_id = device.id
-    entry.async_on_unload(events.async_shutdown)
+    events = CameraEvents(
+        hass,
+        entry,
+        hass.data[DATA_DOMAIN],
+        device_id=device.id,
+        snapshot=runtime.async_snapshot,
+        recorder=runtime.recorder,
+    )
+    try:
+        await events.async_load()
+    except BaseException:
+        await runtime.async_stop()
+        raise
+    events.async_follow(runtime)
+    return CameraData(stream=runtime, events=events)
+
+
+async def _async_setup_camera(hass: HomeAssistant, entry: CamEventsConfigEntry) -> None:
+    """Set up a streaming camera's entities, options listener and retention."""
+    data = entry.runtime_data
+
+    async def stop_camera(_event: Event) -> None:
+        await data.async_stop()
+
+    # Home Assistant stops without unloading entries: join the thread all the same.
+    entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop_camera))
+    entry.async_on_unload(data.events.async_shutdown)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
 
@@ -184,12 +210,11 @@ async def _async_setup_camera(hass: HomeAssistant, entry: CamEventsConfigEntry) 
             hass, purge, RETENTION_INTERVAL, name=f"{DOMAIN} retention", cancel_on_shutdown=True
         )
     )
-    return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: CamEventsAnyConfigEntry) -> bool:
     """Stop the worker thread (joined) or the profile's worker, and remove the entities."""
-    platforms = PLATFORMS if kind_of(entry.data) == KIND_CAMERA else PROFILE_PLATFORMS
+    platforms = CAMERA.platforms if is_camera(entry) else PROFILE.platforms
     unloaded = await hass.config_entries.async_unload_platforms(entry, platforms)
     await entry.runtime_data.async_stop()
     return unloaded
@@ -197,11 +222,22 @@ async def async_unload_entry(hass: HomeAssistant, entry: CamEventsAnyConfigEntry
 
 async def async_remove_entry(hass: HomeAssistant, entry: CamEventsAnyConfigEntry) -> None:
     """Forget a deleted camera's catalogue, history and snapshots, or a profile's jobs."""
+    if is_camera(entry):
+        await CAMERA.remove(hass, entry)
+    else:
+        await PROFILE.remove(hass, entry)
+
+
+async def _async_remove_profile(hass: HomeAssistant, entry: ProfileConfigEntry) -> None:
+    """Drop a deleted profile's queued and dead jobs."""
     domain = hass.data[DATA_DOMAIN]
-    if kind_of(entry.data) != KIND_CAMERA:
-        await hass.async_add_executor_job(domain.outbox_store.delete_profile, entry.entry_id)
-        return
-    await CameraEvents(hass, entry, None, domain).async_remove_storage()  # type: ignore[arg-type]
+    await hass.async_add_executor_job(domain.outbox_store.delete_profile, entry.entry_id)
+
+
+async def _async_remove_camera(hass: HomeAssistant, entry: CamEventsConfigEntry) -> None:
+    """Forget a deleted camera's catalogue, events, clips and snapshots (nothing runs)."""
+    domain = hass.data[DATA_DOMAIN]
+    await async_remove_catalog(hass, entry.entry_id)
     removed = await hass.async_add_executor_job(domain.store.delete_camera, entry.entry_id)
     await hass.async_add_executor_job(delete_clips, domain.recordings_dir, removed)
     await hass.async_add_executor_job(
@@ -226,7 +262,7 @@ async def _async_purge(hass: HomeAssistant, entry: CamEventsConfigEntry) -> None
         _LOGGER.debug("Removed %d events of %s older than %s days", len(removed), entry.title, days)
     # Then the size cap: the oldest clips go first, never the one being written.
     cap = retention.storage_bytes
-    recorder = entry.runtime_data.recorder
+    recorder = entry.runtime_data.stream.recorder
     in_use = recorder.active.path if recorder is not None and recorder.active else None
     clips = await hass.async_add_executor_job(domain.store.clips, entry.entry_id)
     trimmed = await hass.async_add_executor_job(over_cap, domain.recordings_dir, clips, cap, in_use)
@@ -238,6 +274,14 @@ async def _async_purge(hass: HomeAssistant, entry: CamEventsConfigEntry) -> None
         _LOGGER.debug("Removed %d clips of %s over its size cap", len(trimmed), entry.title)
 
 
-async def _async_options_updated(hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+async def _async_options_updated(hass: HomeAssistant, entry: CamEventsAnyConfigEntry) -> None:
     """Apply options live: the stream (or the profile's worker) keeps running."""
     entry.runtime_data.async_apply_options()
+
+
+CAMERA = EntryKind[CamEventsConfigEntry, CameraData](
+    PLATFORMS, _async_start_camera, _async_setup_camera, _async_remove_camera
+)
+PROFILE = EntryKind[ProfileConfigEntry, ProfileRuntime](
+    PROFILE_PLATFORMS, _async_new_profile, _async_setup_profile, _async_remove_profile
+)

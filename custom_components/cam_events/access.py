@@ -15,11 +15,10 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.json import json_bytes
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, KIND_CAMERA
-from .data import DATA_DOMAIN
+from .const import DOMAIN
+from .data import DATA_DOMAIN, camera_entries, is_camera
 from .errors import validation_error
 from .events.model import Event
-from .profiles import kind_of
 
 if TYPE_CHECKING:
     from .data import CamEventsConfigEntry
@@ -51,7 +50,7 @@ def _entry_for(hass: HomeAssistant, camera: str) -> CamEventsConfigEntry | None:
             return None
         entry_id = entity.config_entry_id
     entry = hass.config_entries.async_get_entry(entry_id)
-    if entry is None or entry.domain != DOMAIN or kind_of(entry.data) != KIND_CAMERA:
+    if entry is None or entry.domain != DOMAIN or not is_camera(entry):
         return None
     return entry
 
@@ -61,7 +60,7 @@ def camera_events(hass: HomeAssistant, camera: str) -> CameraEvents:
     entry = _entry_for(hass, camera)
     if entry is None:
         raise validation_error("unknown_camera", camera=camera)
-    if entry.state is not ConfigEntryState.LOADED or entry.runtime_data.events is None:
+    if entry.state is not ConfigEntryState.LOADED:
         raise validation_error("camera_not_loaded", camera=camera)
     return entry.runtime_data.events
 
@@ -76,13 +75,9 @@ def loaded_camera_events(hass: HomeAssistant, camera: str) -> CameraEvents | Non
 
 def camera_entity_ids(hass: HomeAssistant) -> dict[str, str | None]:
     """Map each loaded camera's entry id to its camera entity id."""
-    result: dict[str, str | None] = {}
-    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
-        if kind_of(entry.data) != KIND_CAMERA:
-            continue
-        events = entry.runtime_data.events
-        result[entry.entry_id] = events.camera_entity if events else None
-    return result
+    return {
+        entry.entry_id: entry.runtime_data.events.camera_entity for entry in camera_entries(hass)
+    }
 
 
 def to_timestamp(

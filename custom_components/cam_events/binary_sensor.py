@@ -41,6 +41,12 @@ async def async_setup_entry(
 class MotionBinarySensor(CamEventsEntity, BinarySensorEntity):
     """On from the first moving frame until the off-delay passes without motion."""
 
+    async def async_added_to_hass(self) -> None:
+        """Follow motion starts and ends."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.runtime.async_on_motion(self._async_write_if_changed))
+        self.async_on_remove(self.runtime.async_on_motion_result(self._async_write_if_changed))
+
     @property
     def is_on(self) -> bool:
         """Whether there is motion."""
@@ -60,6 +66,11 @@ class MotionBinarySensor(CamEventsEntity, BinarySensorEntity):
 
 class TamperBinarySensor(CamEventsEntity, BinarySensorEntity):
     """On while the lens is covered, blacked out or blinded (the picture turned uniform)."""
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the tamper check."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.runtime.async_on_tamper(self._async_write_if_changed))
 
     @property
     def is_on(self) -> bool:

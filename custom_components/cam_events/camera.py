@@ -9,10 +9,11 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .const import CONF_MOTION_DETECTION
 from .data import CamEventsConfigEntry
 from .entity import CamEventsEntity
+from .hub import CAMERA_KEY
 
 PARALLEL_UPDATES = 0
 
-CAMERA = CameraEntityDescription(key="camera", name=None)
+CAMERA = CameraEntityDescription(key=CAMERA_KEY, name=None)
 
 
 async def async_setup_entry(
@@ -38,10 +39,13 @@ class CamEventsCamera(CamEventsEntity, Camera):
             self._attr_supported_features = CameraEntityFeature.STREAM
 
     async def async_added_to_hass(self) -> None:
-        """Let the camera's events name this entity."""
+        """Follow the motion detection switch (the stream's state is followed by the base)."""
         await super().async_added_to_hass()
-        if self.runtime.events is not None:
-            self.runtime.events.camera_entity = self.entity_id
+        self.async_on_remove(self.runtime.async_on_options(self._async_write_if_changed))
+
+    def _state_key(self) -> object:
+        """Streaming or idle, and whether detection runs (the access token is HA's own)."""
+        return (self.available, self.state, self.motion_detection_enabled)
 
     @property
     def motion_detection_enabled(self) -> bool:

@@ -51,7 +51,7 @@ from .const import (
     PROBE_TIMEOUT,
     PROFILE_KINDS,
 )
-from .data import CamEventsConfigEntry
+from .data import CamEventsConfigEntry, is_camera
 from .delivery.registry import transport_for
 from .flow_selectors import BOOL, PASSWORD, TEXT, URL, number, select
 from .profile_flow import (
@@ -410,7 +410,7 @@ class CamEventsOptionsFlow(OptionsFlow):
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Sensitivity, area, rate, off-delay, on/off."""
-        if transport_for(kind_of(self.config_entry.data)) is not None:
+        if not is_camera(self.config_entry):
             return await self.async_step_schedule()
         errors: dict[str, str] = {}
         if user_input is not None and not (errors := not_finite(user_input)):

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeIs
 
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.util.hass_dict import HassKey
 
+from .const import DOMAIN, KIND_CAMERA
 from .handler_results import HandlerResults
+from .profiles import kind_of
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -17,14 +20,62 @@ if TYPE_CHECKING:
     from .delivery.outbox import Outbox, OutboxStore
     from .events.store import EventStore
     from .handlers import ProfileRuntime
-    from .hub import EventChange
+    from .hub import CameraEvents, EventChange
     from .runtime import CameraRuntime
 
-type CamEventsConfigEntry = ConfigEntry[CameraRuntime]
+
+@dataclass(frozen=True, slots=True)
+class CameraData:
+    """A camera's runtime, assigned complete once its stream runs: the stream and its events."""
+
+    stream: CameraRuntime
+    events: CameraEvents
+
+    async def async_stop(self) -> None:
+        """Close the open events and stop listening, then stop (and join) the stream."""
+        await self.events.async_stop()
+        await self.stream.async_stop()
+
+    @callback
+    def async_apply_options(self) -> None:
+        """Apply changed options to the stream (it restarts only if it must)."""
+        self.stream.async_apply_options()
+
+
+type CamEventsConfigEntry = ConfigEntry[CameraData]
 type ProfileConfigEntry = ConfigEntry[ProfileRuntime]
-# What Home Assistant hands the entry-level hooks: a camera or a handler profile, told apart by
-# `kind_of(entry.data)`; each branch then works on its own alias above.
-type CamEventsAnyConfigEntry = ConfigEntry[CameraRuntime | ProfileRuntime]
+# What an entry hook receives: a camera or a handler profile, told apart by is_camera().
+type CamEventsAnyConfigEntry = CamEventsConfigEntry | ProfileConfigEntry
+
+
+def is_camera(entry: ConfigEntry[Any]) -> TypeIs[CamEventsConfigEntry]:
+    """Whether an entry is a camera (entries made before profiles existed are cameras)."""
+    return kind_of(entry.data) == KIND_CAMERA
+
+
+def is_profile(entry: ConfigEntry[Any]) -> TypeIs[ProfileConfigEntry]:
+    """Whether an entry is a handler profile (SMTP, FTP, HTTP, UDP, local folder)."""
+    return kind_of(entry.data) != KIND_CAMERA
+
+
+def camera_entries(hass: HomeAssistant, *, loaded: bool = True) -> list[CamEventsConfigEntry]:
+    """Return the cameras (only the loaded ones, whose runtime data is set, by default)."""
+    entries = (
+        hass.config_entries.async_loaded_entries(DOMAIN)
+        if loaded
+        else hass.config_entries.async_entries(DOMAIN)
+    )
+    return [entry for entry in entries if is_camera(entry)]
+
+
+def profile_entries(hass: HomeAssistant, *, loaded: bool = True) -> list[ProfileConfigEntry]:
+    """Return the handler profiles (only the loaded ones by default)."""
+    entries = (
+        hass.config_entries.async_loaded_entries(DOMAIN)
+        if loaded
+        else hass.config_entries.async_entries(DOMAIN)
+    )
+    return [entry for entry in entries if is_profile(entry)]
 
 
 @dataclass(slots=True)

@@ -13,6 +13,7 @@ from homeassistant.helpers.typing import ConfigType
 import probatio as vol
 
 from .const import DOMAIN, EVENT_CAM_EVENTS
+from .data import is_camera
 
 CONF_SUBTYPE = "subtype"
 TRIGGER_TYPE = "event"
@@ -28,10 +29,13 @@ def _type_names(hass: HomeAssistant, device_id: str) -> list[str]:
         return []
     for entry_id in device.config_entries:
         entry = hass.config_entries.async_get_entry(entry_id)
-        if entry is not None and entry.domain == DOMAIN and entry.state is ConfigEntryState.LOADED:
-            events = getattr(getattr(entry, "runtime_data", None), "events", None)
-            if events is not None:
-                return list(events.catalog.names)
+        if (
+            entry is not None
+            and entry.domain == DOMAIN
+            and entry.state is ConfigEntryState.LOADED
+            and is_camera(entry)
+        ):
+            return list(entry.runtime_data.events.catalog.names)
     return []
 
 

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any, cast
+from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_DETECT_URL, CONF_RECIPIENTS, CONF_SENDER, KIND_CAMERA
-from .data import CamEventsAnyConfigEntry
-from .handlers import ProfileRuntime
-from .profiles import kind_of
-from .runtime import CameraRuntime
+from .const import CONF_DETECT_URL, CONF_RECIPIENTS, CONF_SENDER
+from .data import CamEventsAnyConfigEntry, is_camera
 from .video.source import RtspTransport, redact_url
 
 TO_REDACT = {CONF_PASSWORD, CONF_USERNAME, CONF_SENDER, CONF_RECIPIENTS}
@@ -32,8 +29,8 @@ async def async_get_config_entry_diagnostics(
             "entry": {"title": entry.title, "data": data, "options": dict(entry.options)},
             "setup": {"state": entry.state.value, "reason": entry.reason},
         }
-    if kind_of(entry.data) != KIND_CAMERA:
-        profile = cast("ProfileRuntime", entry.runtime_data)
+    if not is_camera(entry):
+        profile = entry.runtime_data
         return {
             "entry": {"title": entry.title, "data": data, "options": dict(entry.options)},
             "profile": {
@@ -46,7 +43,7 @@ async def async_get_config_entry_diagnostics(
                 "last_error": profile.last_error,
             },
         }
-    runtime = cast("CameraRuntime", entry.runtime_data)
+    runtime = entry.runtime_data.stream
     recorder = runtime.recorder
     return {
         "recording": {

@@ -65,8 +65,7 @@ class CamEventsEventEntity(CamEventsEntity, EventEntity):
     @property
     def event_types(self) -> list[str]:
         """Return the catalogue's type names."""
-        events = self.runtime.events
-        return events.catalog.names if events else []
+        return self.events.catalog.names
 
     @property
     def available(self) -> bool:
@@ -74,10 +73,14 @@ class CamEventsEventEntity(CamEventsEntity, EventEntity):
         return True
 
     async def async_added_to_hass(self) -> None:
-        """Follow the camera's events."""
+        """Follow the camera's events and its catalogue."""
         await super().async_added_to_hass()
-        if self.runtime.events is not None:
-            self.async_on_remove(self.runtime.events.async_add_listener(self._on_change))
+        self.async_on_remove(self.events.async_add_listener(self._on_change))
+        self.async_on_remove(self.events.async_on_catalog(self._async_write_if_changed))
+
+    def _state_key(self) -> object:
+        """Return the last event (written when it fires) and the catalogue's type names."""
+        return (self.state, tuple(self.event_types))
 
     @callback
     def _on_change(self, change: EventChange) -> None:
@@ -92,4 +95,4 @@ class CamEventsEventEntity(CamEventsEntity, EventEntity):
                 "snapshot": event.snapshot,
             },
         )
-        self.async_write_ha_state()
+        self._async_write()

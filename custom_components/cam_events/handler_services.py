@@ -23,7 +23,7 @@ import probatio as vol
 
 from .access import camera_events
 from .const import CONF_PATTERN, DOMAIN
-from .data import DATA_DOMAIN
+from .data import DATA_DOMAIN, is_profile, profile_entries
 from .delivery import email
 from .delivery.base import Transport
 from .delivery.naming import DEFAULT_PRESET, PRESETS
@@ -107,21 +107,16 @@ def _profile(hass: HomeAssistant, profile: str, kind: str) -> ProfileRuntime:
     entry = hass.config_entries.async_get_entry(profile)
     if entry is None or entry.domain != DOMAIN:
         entry = next(
-            (
-                e
-                for e in hass.config_entries.async_entries(DOMAIN)
-                if e.title.lower() == profile.lower() and kind_of(e.data) != "camera"
-            ),
+            (e for e in profile_entries(hass, loaded=False) if e.title.lower() == profile.lower()),
             None,
         )
-    if entry is None or kind_of(entry.data) == "camera":
+    if entry is None or not is_profile(entry):
         raise validation_error("unknown_profile", profile=profile)
     if kind_of(entry.data) != kind:
         raise validation_error("wrong_profile_kind", profile=entry.title, kind=kind)
     if entry.state is not ConfigEntryState.LOADED:
         raise validation_error("profile_not_loaded", profile=entry.title)
-    runtime: ProfileRuntime = entry.runtime_data
-    return runtime
+    return entry.runtime_data
 
 
 async def _event(camera: CameraEvents, event_id: str | None) -> Event:
@@ -148,7 +143,7 @@ async def _frames(camera: CameraEvents, event: Event, count: int, interval: floa
     frames = [first]
     for _ in range(count - 1):
         await asyncio.sleep(interval)
-        if (jpeg := await camera.runtime.async_snapshot()) is not None:
+        if (jpeg := await camera.async_snapshot()) is not None:
             frames.append(jpeg)
     return frames
 
@@ -379,7 +374,7 @@ async def _retry(call: ServiceCall) -> ServiceResponse:
     profile_id: str | None = None
     if profile := call.data.get("profile"):
         entry = hass.config_entries.async_get_entry(profile)
-        if entry is None or entry.domain != DOMAIN or kind_of(entry.data) == "camera":
+        if entry is None or entry.domain != DOMAIN or not is_profile(entry):
             raise validation_error("unknown_profile", profile=profile)
         profile_id = entry.entry_id
     requeued = await hass.data[DATA_DOMAIN].outbox.retry_dead(profile_id)

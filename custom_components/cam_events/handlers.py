@@ -21,8 +21,7 @@ from .delivery.request import clip_note, outgoing, waits_for_clip
 from .profiles import HassHost, kind_of, pause_gate, time_filter, transport_of
 
 if TYPE_CHECKING:
-    from homeassistant.config_entries import ConfigEntry
-
+    from .data import ProfileConfigEntry
     from .hub import EventChange
 
 _LOGGER = logging.getLogger(__name__)
@@ -37,7 +36,7 @@ def _read_files(paths: list[str]) -> list[bytes]:
 class ProfileRuntime:
     """One destination (SMTP, FTP, HTTP, UDP, a local folder): its worker and its health."""
 
-    def __init__(self, hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+    def __init__(self, hass: HomeAssistant, entry: ProfileConfigEntry) -> None:
         """Read the profile's settings."""
         self.hass = hass
         self.entry = entry

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 import logging
@@ -12,6 +12,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
@@ -22,17 +23,34 @@ from .events.catalog import MOTION, NET, TAMPER, Catalog, CatalogError, EventTyp
 from .events.model import Event, new_event_id
 from .events.rate import TokenBucket
 from .events.snapshots import read_snapshot, write_snapshot
+from .signal import Signal
 from .video.clip import ClipError
 
 if TYPE_CHECKING:
     from .data import CamEventsConfigEntry, DomainData
     from .runtime import CameraRuntime
+    from .video.clip import ClipInfo
+    from .video.detector import MotionResult
+    from .video.errors import StreamErrorCode
+    from .video.recorder import ClipRecorder, ClipRequest
     from .video.tamper import TamperResult
 
 _LOGGER = logging.getLogger(__name__)
 
 CATALOG_VERSION = 1
 FRAMES_KEPT = 32
+# The camera entity's key (camera.py): its unique id is the entry id and this key.
+CAMERA_KEY = "camera"
+
+
+def catalog_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    """Return where a camera's catalogue is kept."""
+    return Store(hass, CATALOG_VERSION, f"{DOMAIN}.{entry_id}.catalog")
+
+
+async def async_remove_catalog(hass: HomeAssistant, entry_id: str) -> None:
+    """Forget a deleted camera's catalogue."""
+    await catalog_store(hass, entry_id).async_remove()
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,27 +63,35 @@ class EventChange:
 
 
 class CameraEvents:
-    """Creates, stores and dispatches the events of one camera."""
+    """Creates, stores and dispatches the events of one camera.
+
+    It is given what it uses (the camera's device, how to take a frame, its recorder)
+    and follows the stream through the runtime's signals; it never reaches back into it.
+    """
 
     def __init__(
         self,
         hass: HomeAssistant,
         entry: CamEventsConfigEntry,
-        runtime: CameraRuntime,
         domain: DomainData,
+        *,
+        device_id: str | None,
+        snapshot: Callable[[], Awaitable[bytes | None]],
+        recorder: ClipRecorder | None,
     ) -> None:
         """Bind to the camera; async_load() reads the stored catalogue."""
         self.hass = hass
         self.entry = entry
-        self.runtime = runtime
         self.domain = domain
+        self.device_id = device_id
+        self.recorder = recorder
+        self._snapshot = snapshot
         self.catalog = Catalog()
-        self.camera_entity: str | None = None
-        self.device_id: str | None = None
-        self._store: Store[dict[str, Any]] = Store(
-            hass, CATALOG_VERSION, f"{DOMAIN}.{entry.entry_id}.catalog"
-        )
-        self._listeners: list[Callable[[EventChange], None]] = []
+        self._store = catalog_store(hass, entry.entry_id)
+        self._listeners: Signal[[EventChange]] = Signal()
+        self._catalog_changed: Signal[[]] = Signal()
+        self._following: list[CALLBACK_TYPE] = []
+        self.streaming = False  # whether the stream delivers frames (followed from the runtime)
         self._periodic: dict[str, CALLBACK_TYPE] = {}
         self._open: dict[str, Event] = {}
         self._lock = asyncio.Lock()
@@ -106,9 +132,16 @@ class CameraEvents:
         self.catalog.remove(name)
         await self._async_catalog_changed()
 
-    async def async_remove_storage(self) -> None:
-        """Forget the catalogue (the camera was deleted)."""
-        await self._store.async_remove()
+    @property
+    def camera_entity(self) -> str | None:
+        """Return the camera entity's id (None before it is registered)."""
+        return er.async_get(self.hass).async_get_entity_id(
+            "camera", DOMAIN, f"{self.entry.entry_id}_{CAMERA_KEY}"
+        )
+
+    async def async_snapshot(self) -> bytes | None:
+        """JPEG of the camera's newest frame (None before the first one)."""
+        return await self._snapshot()
 
     # ---- events ----------------------------------------------------------------------
 
@@ -145,7 +178,7 @@ class CameraEvents:
             end=end,
             metadata=dict(metadata or {}),
         )
-        jpeg = await self.runtime.async_snapshot()
+        jpeg = await self._snapshot()
         if jpeg is not None:
             self._frames[event.id] = jpeg
             while len(self._frames) > FRAMES_KEPT:
@@ -210,7 +243,7 @@ class CameraEvents:
         postroll: float | None = None,
     ) -> bool:
         """Record the event: pre-roll, the event (held open while it lasts), post-roll."""
-        recorder = getattr(self.runtime, "recorder", None)
+        recorder = self.recorder
         if recorder is None or event.start < time.time() - recorder.preroll - 2:
             return False  # no recorder, or an event reported too late for the pre-roll ring
         if duration is None and event.end is not None:
@@ -240,13 +273,13 @@ class CameraEvents:
         return True
 
     @callback
-    def async_clip_done(self, request: Any, info: Any) -> None:
+    def async_clip_done(self, request: ClipRequest, info: ClipInfo) -> None:
         """Attach a finished clip to every event that went into it."""
         base = self.domain.recordings_dir
         relative = str(info.path.relative_to(base))
-        self._task(self._async_attach_clip(sorted(request.keys), relative, info))
+        self._task(self._async_attach_clip(sorted(request.keys), relative))
 
-    async def _async_attach_clip(self, event_ids: list[str], relative: str, info: Any) -> None:
+    async def _async_attach_clip(self, event_ids: list[str], relative: str) -> None:
         store = self.domain.store
         for event_id in event_ids:
             event = await self.hass.async_add_executor_job(store.get, event_id)
@@ -296,15 +329,36 @@ class CameraEvents:
 
     async def _async_end(self, key: str) -> None:
         if (event := self._open.pop(key, None)) is not None:
-            if (recorder := getattr(self.runtime, "recorder", None)) is not None:
-                recorder.release(event.id)
+            if self.recorder is not None:
+                self.recorder.release(event.id)
             await self.async_finish(event)
 
     @callback
-    def async_motion_changed(self, on: bool) -> None:
+    def async_follow(self, runtime: CameraRuntime) -> None:
+        """Turn the stream's signals into events, until async_stop."""
+        self.streaming = runtime.available
+        self._following = [
+            runtime.async_on_motion(self.async_motion_changed),
+            runtime.async_on_tamper(self.async_tamper_changed),
+            runtime.async_on_stream(self.async_stream_changed),
+            runtime.async_on_clip(self.async_clip_done),
+        ]
+
+    async def async_stop(self) -> None:
+        """Stop listening and close every open event: nothing stays "ongoing" across a restart.
+
+        Stopping is not a lost stream: no events come from the camera after this.
+        """
+        for disconnect in self._following:
+            disconnect()
+        self._following = []
+        self.async_shutdown()
+        await self.async_end_all()
+
+    @callback
+    def async_motion_changed(self, on: bool, result: MotionResult | None) -> None:
         """Open a motion event when motion starts; end it when the sensor turns off."""
         if on:
-            result = self.runtime.last_motion
             metadata: dict[str, Any] = {}
             if result is not None:
                 metadata["changed_area"] = round(result.changed_ratio * 100, 2)
@@ -323,8 +377,9 @@ class CameraEvents:
             self._task(self.async_end(TAMPER))
 
     @callback
-    def async_stream_changed(self, available: bool, error: str | None) -> None:
+    def async_stream_changed(self, available: bool, error: StreamErrorCode | None) -> None:
         """Open a `net` event when the stream is lost; end it when the stream is back."""
+        self.streaming = available
         if available:
             self._task(self.async_end(NET))
         else:
@@ -371,32 +426,36 @@ class CameraEvents:
     @callback
     def async_add_listener(self, listener: Callable[[EventChange], None]) -> CALLBACK_TYPE:
         """Call `listener` for every created or updated event of this camera."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+        return self._listeners.connect(listener)
+
+    @callback
+    def async_on_catalog(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call `listener` when a type is added, changed or removed."""
+        return self._catalog_changed.connect(listener)
 
     @callback
     def _dispatch(self, action: str, event: Event) -> None:
-        change = EventChange(action, event, self.camera_entity)
+        camera_entity = self.camera_entity
+        change = EventChange(action, event, camera_entity)
         if action == "created":
             self.hass.bus.async_fire(
                 EVENT_CAM_EVENTS,
                 {
                     "id": event.id,
-                    "entity_id": self.camera_entity,
+                    "entity_id": camera_entity,
                     "device_id": self.device_id,
                     "camera": self.entry.title,
                     **{
                         k: v
-                        for k, v in event.as_dict(self.camera_entity).items()
+                        for k, v in event.as_dict(camera_entity).items()
                         if k in ("type", "start", "end", "duration", "metadata", "snapshot")
                     },
                 },
             )
-        for listener in list(self._listeners):
-            listener(change)
+        self._listeners.fire(change)
         for subscriber in list(self.domain.subscribers):
             subscriber(change)
 
     @callback
     def _notify_catalog(self) -> None:
-        self.runtime.async_notify()
+        self._catalog_changed.fire()

@@ -18,10 +18,9 @@ from homeassistant.util import dt as dt_util
 
 from .access import camera_entity_ids
 from .authz import current_user, may_read
-from .const import DOMAIN, KIND_CAMERA
-from .data import DATA_DOMAIN
+from .const import DOMAIN
+from .data import DATA_DOMAIN, camera_entries, is_camera
 from .events.model import Event
-from .profiles import kind_of
 
 PAGE_SIZE = 100
 SIGNED_FOR = timedelta(hours=2)
@@ -69,7 +68,7 @@ class ClipMediaSource(MediaSource):
         if (
             entry is None
             or entry.domain != DOMAIN
-            or kind_of(entry.data) != KIND_CAMERA
+            or not is_camera(entry)
             or not self._may_read(entry.entry_id)
         ):
             raise BrowseError(f"Unknown camera {parts[0]}")
@@ -88,11 +87,7 @@ class ClipMediaSource(MediaSource):
         return async_sign_path(self.hass, url, SIGNED_FOR)
 
     def _root(self) -> BrowseMediaSource:
-        cameras = [
-            entry
-            for entry in self.hass.config_entries.async_loaded_entries(DOMAIN)
-            if kind_of(entry.data) == KIND_CAMERA and self._may_read(entry.entry_id)
-        ]
+        cameras = [entry for entry in camera_entries(self.hass) if self._may_read(entry.entry_id)]
         return BrowseMediaSource(
             domain=DOMAIN,
             identifier=None,

@@ -1,4 +1,4 @@
-"""The event-loop side of one camera: stream state, motion state, listeners."""
+"""The event-loop side of one camera: stream state, motion state, typed signals."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from .settings import (
     recording_settings,
     worker_settings,
 )
+from .signal import Signal
 from .video.clip import ClipInfo
 from .video.detector import MotionResult
 from .video.errors import StreamError, StreamErrorCode
@@ -35,13 +36,23 @@ from .video.tamper import TamperResult
 
 if TYPE_CHECKING:
     from .data import CamEventsConfigEntry
-    from .hub import CameraEvents
 
 _LOGGER = logging.getLogger(__name__)
 
 
+type MotionListener = Callable[[bool, MotionResult | None], None]
+type StreamListener = Callable[[bool, StreamErrorCode | None], None]
+type TamperListener = Callable[[TamperResult], None]
+type ClipListener = Callable[[ClipRequest, ClipInfo], None]
+type StatsListener = Callable[[WorkerStats], None]
+
+
 class CameraRuntime:
-    """Owns a camera's stream worker and turns its reports into state entities can read."""
+    """Owns a camera's stream worker and turns its reports into state and typed signals.
+
+    Nothing here knows who listens: the camera's events and its entities connect to the
+    signals they need (`async_on_motion`, `async_on_stream`, ...), and data flows one way.
+    """
 
     def __init__(
         self,
@@ -95,11 +106,17 @@ class CameraRuntime:
         self.stats: WorkerStats | None = None
         self.tamper: TamperResult | None = None
         self.snapshots = SnapshotCache()
-        self._listeners: list[CALLBACK_TYPE] = []
         self._off_timer: CALLBACK_TYPE | None = None
         self._reauth_started = False
         self._first_report: asyncio.Future[StreamState] = hass.loop.create_future()
-        self.events: CameraEvents | None = None
+        self._motion: Signal[[bool, MotionResult | None]] = Signal()
+        self._motion_result: Signal[[MotionResult]] = Signal()
+        self._stream: Signal[[bool, StreamErrorCode | None]] = Signal()
+        self._state: Signal[[]] = Signal()
+        self._tamper: Signal[[TamperResult]] = Signal()
+        self._clip: Signal[[ClipRequest, ClipInfo]] = Signal()
+        self._stats: Signal[[WorkerStats]] = Signal()
+        self._options: Signal[[]] = Signal()
 
     # ---- lifecycle -------------------------------------------------------------------
 
@@ -125,9 +142,6 @@ class CameraRuntime:
 
     async def async_stop(self) -> None:
         """Stop the worker thread and wait for it, off the event loop."""
-        if self.events is not None:
-            await self.events.async_end_all()  # nothing stays "ongoing" across a restart
-        self.events = None  # stopping is not a lost stream: no events from here on
         self._cancel_off_timer()
         await self.hass.async_add_executor_job(self._stop_threads)
 
@@ -151,8 +165,7 @@ class CameraRuntime:
         if error is not None or info is None:
             _LOGGER.warning("Clip %s of %s failed: %s", request.path, self.entry.title, error)
             return
-        if (events := self.events) is not None:
-            events.async_clip_done(request, info)
+        self._clip.fire(request, info)
 
     @callback
     def async_apply_options(self) -> None:
@@ -165,7 +178,7 @@ class CameraRuntime:
         self.worker.update_settings(self.settings)
         if not self.settings.detect:
             self._set_motion(False)
-        self.async_notify()
+        self._options.fire()
 
     def _needs_restart(self) -> bool:
         """Return whether changed options need a new connection (decoding, recording)."""
@@ -205,22 +218,47 @@ class CameraRuntime:
         seq, frame = latest
         return await self.hass.async_add_executor_job(self.snapshots.get, seq, frame)
 
-    @callback
-    def async_add_listener(self, update: CALLBACK_TYPE) -> Callable[[], None]:
-        """Call `update` whenever the camera's state changes; returns the remover."""
-        self._listeners.append(update)
-
-        @callback
-        def remove() -> None:
-            self._listeners.remove(update)
-
-        return remove
+    # ---- signals (each returns the function that disconnects the listener) ------------
 
     @callback
-    def async_notify(self) -> None:
-        """Tell the entities that the camera's state changed."""
-        for update in list(self._listeners):
-            update()
+    def async_on_motion(self, listener: MotionListener) -> CALLBACK_TYPE:
+        """Call `listener(on, result)` when motion starts or ends (result: what started it)."""
+        return self._motion.connect(listener)
+
+    @callback
+    def async_on_motion_result(self, listener: Callable[[MotionResult], None]) -> CALLBACK_TYPE:
+        """Call `listener(result)` at every accepted motion start, also while still on."""
+        return self._motion_result.connect(listener)
+
+    @callback
+    def async_on_stream(self, listener: StreamListener) -> CALLBACK_TYPE:
+        """Call `listener(available, error)` when the stream comes up or is lost."""
+        return self._stream.connect(listener)
+
+    @callback
+    def async_on_state(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call `listener()` whenever the worker reports a stream state (or an error)."""
+        return self._state.connect(listener)
+
+    @callback
+    def async_on_tamper(self, listener: TamperListener) -> CALLBACK_TYPE:
+        """Call `listener(result)` when the lens is covered or blinded, or the view is back."""
+        return self._tamper.connect(listener)
+
+    @callback
+    def async_on_clip(self, listener: ClipListener) -> CALLBACK_TYPE:
+        """Call `listener(request, info)` when a clip is written."""
+        return self._clip.connect(listener)
+
+    @callback
+    def async_on_stats(self, listener: StatsListener) -> CALLBACK_TYPE:
+        """Call `listener(stats)` with the worker's counters (frame rates), every few seconds."""
+        return self._stats.connect(listener)
+
+    @callback
+    def async_on_options(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call `listener()` when detection options are applied without a restart."""
+        return self._options.connect(listener)
 
     # ---- worker reports (worker thread) -> event loop ------------------------------------
 
@@ -243,9 +281,7 @@ class CameraRuntime:
     @callback
     def _async_on_tamper(self, result: TamperResult) -> None:
         self.tamper = result
-        if self.events is not None:
-            self.events.async_tamper_changed(result)
-        self.async_notify()
+        self._tamper.fire(result)
 
     @property
     def tampered(self) -> bool:
@@ -275,13 +311,13 @@ class CameraRuntime:
             )
         elif not was_available and self.available and self.last_error is not None:
             _LOGGER.info("Camera %s stream is back", self.entry.title)
-        if self.events is not None and was_available != self.available:
-            self.events.async_stream_changed(self.available, error.code if error else None)
+        if was_available != self.available:
+            self._stream.fire(self.available, error.code if error else None)
         if state is StreamState.AUTH_FAILED and not self._reauth_started:
             self._reauth_started = True
             _LOGGER.warning("Camera %s refused the credentials; starting reauth", self.entry.title)
             self.entry.async_start_reauth(self.hass)
-        self.async_notify()
+        self._state.fire()
 
     @callback
     def _async_on_motion(self, active: bool, result: MotionResult, at: float) -> None:
@@ -291,7 +327,7 @@ class CameraRuntime:
             self.last_motion = result
             self.last_motion_at = at
             self._set_motion(True)
-            self.async_notify()
+            self._motion_result.fire(result)
         elif self.motion:
             self._cancel_off_timer()
             self._off_timer = async_call_later(self.hass, self.off_delay, self._async_off_delay)
@@ -300,20 +336,18 @@ class CameraRuntime:
     def _async_off_delay(self, _now: object) -> None:
         self._off_timer = None
         self._set_motion(False)
-        self.async_notify()
 
     @callback
     def _async_on_stats(self, stats: WorkerStats) -> None:
         self.stats = stats
-        self.async_notify()
+        self._stats.fire(stats)
 
     @callback
     def _set_motion(self, on: bool) -> None:
         self._cancel_off_timer()
         if on != self.motion:
             self.motion = on
-            if self.events is not None:
-                self.events.async_motion_changed(on)
+            self._motion.fire(on, self.last_motion)
 
     @callback
     def _cancel_off_timer(self) -> None:

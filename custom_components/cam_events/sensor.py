@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -15,14 +14,11 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import DOMAIN, KIND_CAMERA
-from .data import CamEventsAnyConfigEntry, CamEventsConfigEntry, ProfileConfigEntry
-from .entity import CamEventsEntity
+from .data import CamEventsAnyConfigEntry, is_camera
+from .entity import CamEventsEntity, ProfileEntity
 from .handlers import ProfileRuntime
-from .profiles import kind_of
 from .runtime import CameraRuntime
 from .video.stream_worker import StreamState
 
@@ -37,6 +33,7 @@ class CamEventsSensorDescription(SensorEntityDescription):
 
     value: Callable[[CameraRuntime], str | float | None]
     always_available: bool = False
+    stats: bool = False  # follows the worker's counters (written every few seconds)
 
 
 SENSORS: tuple[CamEventsSensorDescription, ...] = (
@@ -58,6 +55,7 @@ SENSORS: tuple[CamEventsSensorDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value=lambda rt: rt.stats.decode_fps if rt.stats else None,
+        stats=True,
     ),
     CamEventsSensorDescription(
         key="detect_fps",
@@ -68,6 +66,7 @@ SENSORS: tuple[CamEventsSensorDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value=lambda rt: rt.stats.detect_fps if rt.stats and rt.detection_enabled else 0.0,
+        stats=True,
     ),
     CamEventsSensorDescription(
         key="last_error",
@@ -121,18 +120,23 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a camera's diagnostic sensors, or a profile's health sensors."""
-    if kind_of(entry.data) != KIND_CAMERA:
-        profile = cast("ProfileConfigEntry", entry)
-        async_add_entities(ProfileSensor(profile, description) for description in PROFILE_SENSORS)
-        return
-    camera = cast("CamEventsConfigEntry", entry)
-    async_add_entities(CamEventsSensor(camera, description) for description in SENSORS)
+    if is_camera(entry):
+        async_add_entities(CamEventsSensor(entry, description) for description in SENSORS)
+    else:
+        async_add_entities(ProfileSensor(entry, description) for description in PROFILE_SENSORS)
 
 
 class CamEventsSensor(CamEventsEntity, SensorEntity):
     """A diagnostic value of the camera's stream."""
 
     entity_description: CamEventsSensorDescription
+
+    async def async_added_to_hass(self) -> None:
+        """Frame rates follow the counters (and detection on/off); the rest the stream state."""
+        await super().async_added_to_hass()
+        if self.entity_description.stats:
+            self.async_on_remove(self.runtime.async_on_stats(self._async_write_if_changed))
+            self.async_on_remove(self.runtime.async_on_options(self._async_write_if_changed))
 
     @property
     def available(self) -> bool:
@@ -145,30 +149,10 @@ class CamEventsSensor(CamEventsEntity, SensorEntity):
         return self.entity_description.value(self.runtime)
 
 
-class ProfileSensor(SensorEntity):
+class ProfileSensor(ProfileEntity, SensorEntity):
     """How a handler profile's deliveries are going."""
 
-    _attr_has_entity_name = True
-    _attr_should_poll = False
     entity_description: ProfileSensorDescription
-
-    def __init__(self, entry: ProfileConfigEntry, description: ProfileSensorDescription) -> None:
-        """Bind to the profile."""
-        self.entity_description = description
-        self.profile = entry.runtime_data
-        self._attr_unique_id = f"{entry.entry_id}_{description.key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, entry.entry_id)},
-            name=entry.title,
-            manufacturer="Cam Events",
-            model=f"{self.profile.kind.upper()} handler profile",
-            entry_type=DeviceEntryType.SERVICE,
-        )
-
-    async def async_added_to_hass(self) -> None:
-        """Follow the profile's health."""
-        await super().async_added_to_hass()
-        self.async_on_remove(self.profile.async_add_listener(self.async_write_ha_state))
 
     @property
     def native_value(self) -> str | int | datetime | None:

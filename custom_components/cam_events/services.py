@@ -143,10 +143,10 @@ def _not_streaming(camera: str) -> HomeAssistantError:
 
 async def _record(call: ServiceCall) -> ServiceResponse:
     events = camera_events(call.hass, call.data[CAMERA])
-    recorder = events.runtime.recorder
+    recorder = events.recorder
     if recorder is None:
         raise validation_error("recording_off", camera=events.entry.title)
-    if not events.runtime.available or not recorder.ready:
+    if not events.streaming or not recorder.ready:
         raise _not_streaming(events.entry.title)
     duration = float(call.data["duration"])
     event = await events.async_create(
