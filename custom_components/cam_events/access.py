@@ -11,14 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.json import json_bytes
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, MAX_FUTURE_SECONDS
 from .data import DATA_DOMAIN, camera_entries, is_camera
-from .events.catalog import CatalogError
+from .errors import validation_error
 from .events.model import Event
 
 if TYPE_CHECKING:
@@ -40,20 +39,6 @@ MAX_DURATION = 86_400.0
 """An event lasts at most 24 hours (recordings are at most an hour)."""
 _INT64 = 1 << 63
 _UNREADABLE: set[str] = set()
-
-
-def validation_error(key: str, **placeholders: str) -> ServiceValidationError:
-    """Return a translated validation error."""
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders=placeholders or None,
-    )
-
-
-def catalog_error(err: CatalogError) -> ServiceValidationError:
-    """Translate a catalogue refusal."""
-    return validation_error(err.key, **err.placeholders)
 
 
 def _entry_for(hass: HomeAssistant, camera: str) -> CamEventsConfigEntry | None:
