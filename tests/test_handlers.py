@@ -13,10 +13,11 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant import loader
 from homeassistant.config_entries import SOURCE_USER, ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.setup import async_setup_component
 import probatio as vol
 import pytest
@@ -110,6 +111,32 @@ async def test_email_profile_flow_errors(hass: HomeAssistant, smtp: SmtpServer) 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Mail"
     await hass.async_block_till_done()
+
+
+async def test_delivery_sensor_changes_once_the_event_has_its_result(
+    hass: HomeAssistant, camera: Any, smtp: SmtpServer
+) -> None:
+    """When "last delivery" changes, the event already says how its handler ended.
+
+    The sensor used to change first and the result was written after it, so an automation
+    or the card reading the event on that change saw "queued" for a mail already sent.
+    """
+    await add_profile(hass, "smtp", smtp_data(smtp))
+    event = await trigger(hass)
+    store = hass.data[DATA_DOMAIN].store
+    seen: list[list[str]] = []
+
+    @callback
+    def delivered(change: Event[EventStateChangedData]) -> None:
+        stored = store.get(event["id"])  # read at the moment of the change, not later
+        seen.append([h["status"] for h in stored.handlers] if stored else [])
+
+    unsub = async_track_state_change_event(hass, "sensor.mail_last_delivery", delivered)
+    response = await call(hass, "send_email", camera=CAMERA, profile="Mail")
+    assert response["status"] == "queued"
+    await wait_for(lambda: bool(seen), 10)
+    unsub()
+    assert seen[0] == ["sent"]
 
 
 async def test_send_email_with_the_event_frame(

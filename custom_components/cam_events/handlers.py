@@ -180,13 +180,20 @@ class ProfileRuntime:
                     translation_key="profile_auth_failed",
                     translation_placeholders={"name": self.name},
                 )
-        if job.event_id is not None and job.handler != "heartbeat":
-            domain = self.hass.data[DATA_DOMAIN]
-            self.hass.async_create_task(
-                domain.results.async_outcome(self.hass, domain.store, job, outcome, self.name),
-                f"{DOMAIN} handler result",
-            )
-        self._notify()
+        if job.event_id is None or job.handler == "heartbeat":
+            self._notify()
+            return
+        domain = self.hass.data[DATA_DOMAIN]
+
+        async def record_then_notify() -> None:
+            # The health sensors change once the event carries the result, never before:
+            # whoever reads the event on "last delivery" changing sees how it ended.
+            try:
+                await domain.results.async_outcome(self.hass, domain.store, job, outcome, self.name)
+            finally:
+                self._notify()
+
+        self.hass.async_create_task(record_then_notify(), f"{DOMAIN} handler result")
 
     @property
     def _issue_id(self) -> str:
