@@ -32,10 +32,15 @@ from custom_components.cam_events.const import DOMAIN
 from custom_components.cam_events.data import DATA_DOMAIN
 from custom_components.cam_events.delivery.outbox import Job, new_job_id
 from tests.common import (
+    CAMERA,
     PEER_PASSWORD as PASSWORD,
     PEER_USER as USER,
     add_profile,
+    call,
+    event_handlers,
     smtp_data,
+    snapshot_bytes,
+    trigger,
     wait_for,
     wait_real,
 )
@@ -48,8 +53,6 @@ from tests.peers.vsftpd import (
     USER as VSFTPD_USER,
     Vsftpd,
 )
-
-CAMERA = "camera.porch"
 
 
 @pytest.fixture(autouse=True)
@@ -64,27 +67,6 @@ def form_defaults(result: Any) -> dict[str, Any]:
     """Return the values a form is filled with."""
     schema = result["data_schema"].schema
     return {str(key): key.default() for key in schema if key.default is not vol.UNDEFINED}
-
-
-async def call(hass: HomeAssistant, service: str, **data: Any) -> Any:
-    return await hass.services.async_call(
-        DOMAIN, service, data, blocking=True, return_response=True
-    )
-
-
-async def trigger(hass: HomeAssistant) -> dict[str, Any]:
-    return await call(hass, "trigger_event", camera=CAMERA, type="manual")  # type: ignore[no-any-return]
-
-
-async def snapshot_bytes(hass: HomeAssistant, entry: Any, event_id: str) -> bytes:
-    path = Path(hass.config.path("cam_events", "snapshots", entry.entry_id, f"{event_id}.jpg"))
-    return await hass.async_add_executor_job(path.read_bytes)
-
-
-async def event_handlers(hass: HomeAssistant, event_id: str) -> list[dict[str, Any]]:
-    page = await call(hass, "list_events", camera=CAMERA, limit=100)
-    event = next(e for e in page["objects"] if e["id"] == event_id)
-    return event["handlers"]  # type: ignore[no-any-return]
 
 
 # ---- e-mail -----------------------------------------------------------------------------

@@ -21,8 +21,8 @@ from .delivery.request import clip_note, outgoing, waits_for_clip
 from .profiles import HassHost, kind_of, pause_gate, time_filter, transport_of
 
 if TYPE_CHECKING:
+    from .camera_events import EventChange
     from .data import ProfileConfigEntry
-    from .hub import EventChange
 
 _LOGGER = logging.getLogger(__name__)
 
