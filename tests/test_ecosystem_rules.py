@@ -264,7 +264,14 @@ def test_services_yaml_options_are_translated() -> None:
 
 # Error classes and helpers whose first argument is an exception key and whose keyword
 # arguments are its placeholders.
-KEYED_ERRORS = {"validation_error", "CatalogError", "NamingError", "LayoutError", "PolygonError"}
+KEYED_ERRORS = {
+    "validation_error",
+    "failure",
+    "CatalogError",
+    "NamingError",
+    "LayoutError",
+    "PolygonError",
+}
 
 
 def _module_name(path: Path) -> str:

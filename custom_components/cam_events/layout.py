@@ -13,9 +13,7 @@ import logging
 from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ServiceValidationError
 
-from .access import validation_error
 from .const import CONF_LAYOUT
 from .data import CamEventsConfigEntry
 from .video.zones import Layout, LayoutError
@@ -33,11 +31,6 @@ def layout_of(options: Mapping[str, Any]) -> Layout:
     except LayoutError as err:
         _LOGGER.warning("Ignoring the stored masks and zones: %s", err)
         return Layout()
-
-
-def layout_error(err: LayoutError) -> ServiceValidationError:
-    """Translate the core's layout error (its reason is the translation key)."""
-    return validation_error(err.reason, **err.placeholders)
 
 
 @callback
