@@ -20,6 +20,7 @@ from .const import DOMAIN
 from .data import DATA_DOMAIN, camera_entries, is_camera
 from .events.catalog import CatalogError
 from .events.model import Event
+from .links import event_links, link_lifetime
 
 if TYPE_CHECKING:
     from .data import CamEventsConfigEntry
@@ -259,6 +260,12 @@ async def async_list_events(
     )
     entities = camera_entity_ids(hass)
     objects = readable(page.events, entities)
+    by_id = {event.id: event for event in page.events}
+    for obj in objects:
+        event = by_id[obj["id"]]
+        entry = hass.config_entries.async_get_entry(event.camera)
+        lifetime = link_lifetime(entry.options if entry is not None else {})
+        obj["links"] = event_links(hass, event, lifetime)
     return {
         "meta": {
             "limit": limit,
