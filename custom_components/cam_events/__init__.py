@@ -52,6 +52,7 @@ from .http_api import async_setup_http
 from .hub import CameraEvents, async_remove_catalog
 from .runtime import CameraRuntime
 from .services import async_setup_services
+from .snooze import async_setup_pauses
 from .video.stream_worker import StreamState
 from .websocket_api import async_setup_websocket
 
@@ -109,6 +110,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     await async_get_translations(hass, "en", "exceptions", {DOMAIN})
     async_setup_services(hass)
     async_setup_handler_services(hass)
+    await async_setup_pauses(hass)
     async_setup_http(hass)
     async_setup_websocket(hass)
     await async_register_card(hass)
