@@ -56,7 +56,7 @@ KIND_HTTP: Final = "http"
 KIND_UDP: Final = "udp"
 KIND_LOCAL: Final = "local"
 PROFILE_KINDS: Final = (KIND_SMTP, KIND_FTP, KIND_HTTP, KIND_UDP, KIND_LOCAL)
-PROFILE_PLATFORMS: Final = (Platform.SENSOR,)
+PROFILE_PLATFORMS: Final = (Platform.NOTIFY, Platform.SENSOR)
 
 CONF_SECURITY: Final = "security"
 CONF_AUTH: Final = "auth"
