@@ -11,8 +11,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 import time
 
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import (
     CALLBACK_TYPE,
+    Event,
     HomeAssistant,
     ServiceCall,
     ServiceResponse,
@@ -104,8 +106,17 @@ class NotificationPauses:
             self.changed.fire(entry_id)
 
         self._expiry[entry_id] = async_track_point_in_utc_time(
-            self.hass, over, dt_util.utc_from_timestamp(self._until[entry_id])
+            self.hass,
+            over,
+            dt_util.utc_from_timestamp(self._until[entry_id]),
         )
+
+    @callback
+    def async_shutdown(self, _event: Event | None = None) -> None:
+        """Stop the expiry timers (the stored pauses stay)."""
+        for cancel in self._expiry.values():
+            cancel()
+        self._expiry.clear()
 
     async def _async_save(self, entry_id: str) -> None:
         now = time.time()
@@ -133,6 +144,7 @@ async def async_setup_pauses(hass: HomeAssistant) -> None:
     """Load the stored pauses and register the pause and resume services."""
     pauses = hass.data[DATA_PAUSES] = NotificationPauses(hass)
     await pauses.async_load()
+    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, pauses.async_shutdown)
     async_register_admin_service(
         hass,
         DOMAIN,
