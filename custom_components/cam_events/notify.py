@@ -13,12 +13,12 @@ from homeassistant.components.notify import NotifyEntity, NotifyEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .access import validation_error
 from .const import KIND_SMTP
 from .data import DATA_DOMAIN, CamEventsAnyConfigEntry, ProfileConfigEntry, is_profile
 from .delivery.outbox import Job, new_job_id
 from .delivery.request import Message, message_payload
 from .entity import ProfileEntity
+from .errors import validation_error
 
 PARALLEL_UPDATES = 0
 

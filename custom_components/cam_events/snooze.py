@@ -29,8 +29,8 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 import probatio as vol
 
-from .access import camera_events
 from .const import DOMAIN
+from .lookups import camera_events
 from .signal import Signal
 
 MAX_PAUSE = timedelta(days=30)

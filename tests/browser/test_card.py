@@ -523,6 +523,12 @@ async def test_card_module_registered(
     assert response.status == 200
     assert "registry.define(CARD_TYPE, CamEventsCard)" in await response.text()
     assert (await client.get("/cam_events/frontend/missing.js")).status == 404
+    # The modules it imports, from the folder of its version (their imports keep it).
+    version = url.rsplit("?v=", 1)[1]
+    for module in ("card-data.js", "card-editor.js"):
+        response = await client.get(f"/cam_events/frontend/{version}/{module}")
+        assert response.status == 200, module
+        assert response.headers["Cache-Control"].startswith("public, max-age=")
 
 
 FAKE_ORIGIN = "http://card.test"
@@ -587,7 +593,9 @@ async def _fake_page(
     """
     from playwright.async_api import Route
 
-    module = (REPO / "custom_components/cam_events/frontend/cam-events-card.js").read_text()
+    frontend = REPO / "custom_components/cam_events/frontend"
+    module = (frontend / "cam-events-card.js").read_text()
+    modules = {p.name: p.read_text() for p in frontend.glob("*.js")}  # what the entry imports
     jpeg = await asyncio.to_thread(_jpeg)
 
     async def serve(route: Route) -> None:
@@ -596,6 +604,8 @@ async def _fake_page(
             await route.fulfill(content_type="text/html", body="<!doctype html><body></body>")
         elif path == "/card.js":
             await route.fulfill(content_type="text/javascript", body=module)
+        elif path[1:] in modules:
+            await route.fulfill(content_type="text/javascript", body=modules[path[1:]])
         elif path.startswith("/api/camera_proxy/"):
             await route.fulfill(content_type="image/jpeg", body=jpeg)
         elif path == "/api/cam_events/clips/NOTAVIDEO.mp4":
