@@ -8,6 +8,7 @@ which the device's login fetches; the Snooze action pauses the camera.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+import io
 import json
 from pathlib import Path
 import shutil
@@ -15,9 +16,11 @@ import time
 from typing import Any
 
 from aiohttp import web
+import av
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
+import numpy as np
 import pytest
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
@@ -47,6 +50,17 @@ async def push_receiver(socket_enabled: None) -> AsyncIterator[tuple[str, list[d
     port = runner.addresses[0][1]
     yield f"http://127.0.0.1:{port}/push", received
     await runner.cleanup()
+
+
+def _gray(jpeg: bytes) -> np.ndarray[Any, np.dtype[np.int16]]:
+    with av.open(io.BytesIO(jpeg)) as container:
+        frame = next(container.decode(video=0))
+    return frame.to_ndarray(format="gray").astype(np.int16)
+
+
+def _changed_share(first: bytes, second: bytes) -> float:
+    """Return the share of pixels whose brightness differs by more than 25 levels."""
+    return float((np.abs(_gray(first) - _gray(second)) > 25).mean())
 
 
 async def _motion(hass: HomeAssistant, rtsp: RtspServer) -> None:
@@ -114,6 +128,7 @@ async def test_motion_pushes_the_event_snapshot_and_snooze_stops_it(
     await hass.services.async_call("automation", "reload", blocking=True)
     await hass.async_block_till_done()
 
+    still = await (await client.get(f"/api/camera_proxy/{CAMERA}")).read()
     started = time.monotonic()
     await _motion(hass, rtsp_server)
     await wait_for(lambda: len(pushes) >= 1, 10)
@@ -125,7 +140,10 @@ async def test_motion_pushes_the_event_snapshot_and_snooze_stops_it(
     # The image path is the event's own snapshot, fetched with a login.
     jpeg = await client.get(image)
     assert jpeg.status == 200
-    assert (await jpeg.read())[:2] == b"\xff\xd8"
+    moving = await jpeg.read()
+    assert moving[:2] == b"\xff\xd8"
+    changed = await hass.async_add_executor_job(_changed_share, still, moving)
+    assert changed > 0.005, changed  # the moving frame, not the still scene
     snooze = push["data"]["actions"][0]["action"]
     assert snooze == f"CAM_EVENTS_SNOOZE_{CAMERA}"
 
