@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 import shutil
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 BLUEPRINTS = Path(__file__).parent.parent / "blueprints" / "automation" / "cam_events"
 CAMERA = "camera.porch"
@@ -47,6 +51,7 @@ def test_every_blueprint_is_tested() -> None:
         "event_http_push.yaml",
         "motion_email_snapshot.yaml",
         "motion_ftp_upload.yaml",
+        "motion_to_phone.yaml",
     ]
 
 
@@ -94,3 +99,71 @@ async def test_event_http_push(hass: HomeAssistant, recorded: list[ServiceCall])
     _fire(hass, "doorbell", "C2")
     await hass.async_block_till_done()
     assert [(c.service, c.data["event_id"]) for c in recorded] == [("push_http", "C2")]
+
+
+async def test_motion_to_phone(
+    hass: HomeAssistant, recorded: list[ServiceCall], freezer: FrozenDateTimeFactory
+) -> None:
+    """Each phone gets the event's own snapshot path and the snooze action; zones, cooldown."""
+    pushes: list[ServiceCall] = []
+    pauses: list[ServiceCall] = []
+    hass.services.async_register("notify", "mobile_app_pixel_9", pushes.append)
+    hass.services.async_register("notify", "mobile_app_tablet", pushes.append)
+    hass.services.async_register("cam_events", "pause_notifications", pauses.append)
+    phones = []
+    for name in ("Pixel 9", "Tablet"):
+        entry = MockConfigEntry(domain="mobile_app", title=name)
+        entry.add_to_hass(hass)
+        device = dr.async_get(hass).async_get_or_create(
+            config_entry_id=entry.entry_id, identifiers={("mobile_app", name)}, name=name
+        )
+        phones.append(device.id)
+    await _automation(
+        hass,
+        "motion_to_phone.yaml",
+        {"camera": CAMERA, "phones": phones, "zones": ["door"], "cooldown": 60},
+    )
+
+    def motion(event_id: str, zones: list[str]) -> None:
+        hass.bus.async_fire(
+            "cam_events_event",
+            {
+                "id": event_id,
+                "type": "motion",
+                "entity_id": CAMERA,
+                "start": "2026-12-01T12:00:00.000Z",
+                "metadata": {"zones": zones},
+                "snapshot_path": f"/api/cam_events/snapshots/{event_id}.jpg",
+            },
+        )
+
+    motion("D1", ["garden"])  # not a chosen zone
+    await hass.async_block_till_done()
+    assert pushes == []
+    motion("D2", ["door"])
+    await hass.async_block_till_done()
+    assert [c.service for c in pushes] == ["mobile_app_pixel_9", "mobile_app_tablet"]
+    data = pushes[0].data["data"]
+    assert data["image"] == "/api/cam_events/snapshots/D2.jpg"
+    assert data["clickAction"] == "/lovelace"
+    assert [a["action"] for a in data["actions"]] == [f"CAM_EVENTS_SNOOZE_{CAMERA}", "URI"]
+    assert data["actions"][0]["title"] == "Snooze 30 min"
+
+    motion("D3", ["door"])  # within the cooldown
+    await hass.async_block_till_done()
+    assert len(pushes) == 2
+
+    hass.bus.async_fire("mobile_app_notification_action", {"action": "OTHER"})
+    hass.bus.async_fire("mobile_app_notification_action", {"action": f"CAM_EVENTS_SNOOZE_{CAMERA}"})
+    await hass.async_block_till_done()
+    assert len(pauses) == 1
+    assert pauses[0].data["camera"] == CAMERA
+    assert pauses[0].data["duration"] == {"minutes": 30}
+
+    freezer.tick(timedelta(seconds=61))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    motion("D4", ["door"])  # the cooldown is over
+    await hass.async_block_till_done()
+    assert len(pushes) == 4
+    assert pushes[-1].data["data"]["image"] == "/api/cam_events/snapshots/D4.jpg"

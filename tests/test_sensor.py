@@ -57,6 +57,7 @@ async def test_frame_rates_are_disabled_by_default(
         "sensor.porch_decoded_frame_rate": er.RegistryEntryDisabler.INTEGRATION,
         "sensor.porch_detection_frame_rate": er.RegistryEntryDisabler.INTEGRATION,
         "sensor.porch_last_error": None,
+        "sensor.porch_notifications_paused_until": None,
     }
     assert hass.states.get("sensor.porch_decoded_frame_rate") is None
     await hass.config_entries.async_unload(entry.entry_id)

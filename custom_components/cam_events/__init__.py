@@ -49,6 +49,7 @@ from .profile_runtime import ProfileRuntime
 from .runtime import CameraRuntime
 from .services import async_setup_services
 from .settings import retention_settings
+from .snooze import async_setup_pauses
 from .video.stream_worker import StreamState
 from .websocket_api import async_setup_websocket
 
@@ -106,6 +107,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     await async_get_translations(hass, "en", "exceptions", {DOMAIN})
     async_setup_services(hass)
     async_setup_handler_services(hass)
+    await async_setup_pauses(hass)
     async_setup_http(hass)
     async_setup_websocket(hass)
     await async_register_card(hass)

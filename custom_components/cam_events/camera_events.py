@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 import logging
 import time
@@ -24,6 +24,7 @@ from .events.model import Event, new_event_id
 from .events.rate import TokenBucket
 from .events.snapshots import read_snapshot, write_snapshot
 from .layout import layout_of
+from .links import event_links, link_lifetime
 from .signal import Signal
 from .video.clip import ClipError
 
@@ -61,6 +62,8 @@ class EventChange:
     action: str  # "created" | "updated"
     event: Event
     camera_entity: str | None
+    links: dict[str, str | None] = field(default_factory=dict)
+    """The event's media links (`snapshot_path`, signed `snapshot_url` and `clip_url`)."""
 
 
 class CameraEvents:
@@ -443,9 +446,15 @@ class CameraEvents:
         return self._catalog_changed.connect(listener)
 
     @callback
+    def links(self, event: Event) -> dict[str, str | None]:
+        """Return the event's media links, signed for this camera's link lifetime."""
+        return event_links(self.hass, event, link_lifetime(self.entry.options))
+
+    @callback
     def _dispatch(self, action: str, event: Event) -> None:
         camera_entity = self.camera_entity
-        change = EventChange(action, event, camera_entity)
+        links = self.links(event)
+        change = EventChange(action, event, camera_entity, links)
         if action == "created":
             self.hass.bus.async_fire(
                 EVENT_CAM_EVENTS,
@@ -459,6 +468,7 @@ class CameraEvents:
                         for k, v in event.as_dict(camera_entity).items()
                         if k in ("type", "start", "end", "duration", "metadata", "snapshot")
                     },
+                    **links,
                 },
             )
         self._listeners.fire(change)

@@ -26,6 +26,7 @@ from .const import (
     CONF_DETECT_URL,
     CONF_KIND,
     CONF_LAYOUT,
+    CONF_LINK_HOURS,
     CONF_MAX_CLIP,
     CONF_MIN_AREA,
     CONF_MOTION_DETECTION,
@@ -39,6 +40,7 @@ from .const import (
     CONF_THRESHOLD,
     DEFAULT_DECODE_MODE,
     DEFAULT_DETECT_FPS,
+    DEFAULT_LINK_HOURS,
     DEFAULT_MAX_CLIP,
     DEFAULT_MOTION_DETECTION,
     DEFAULT_NAME,
@@ -447,6 +449,7 @@ class CamEventsOptionsFlow(AreaOptionsSteps):
             (CONF_STORAGE_MB, DEFAULT_STORAGE_MB, number(10, 1_000_000, "MB", 10)),
             (CONF_RETENTION_DAYS, DEFAULT_RETENTION_DAYS, number(1, 3650, "d")),
             (CONF_OFF_DELAY, DEFAULT_OFF_DELAY, number(0, 3600, "s")),
+            (CONF_LINK_HOURS, DEFAULT_LINK_HOURS, number(1, 8760, "h")),
         ]
         schema = vol.Schema(
             {

@@ -46,6 +46,9 @@ SETUP_TIMEOUT: Final = 8.0
 EVENT_CAM_EVENTS: Final = "cam_events_event"
 CONF_RETENTION_DAYS: Final = "retention_days"
 DEFAULT_RETENTION_DAYS: Final = 30
+CONF_LINK_HOURS: Final = "link_hours"
+DEFAULT_LINK_HOURS: Final = 24.0
+"""How long a signed media link (`snapshot_url`, `clip_url`) works."""
 STORAGE_DIR: Final = "cam_events"
 SNAPSHOT_URL: Final = "/api/cam_events/snapshots/{event_id}.jpg"
 # A requested event may lie at most this far ahead (seconds); later ones are refused.
@@ -60,7 +63,7 @@ KIND_HTTP: Final = "http"
 KIND_UDP: Final = "udp"
 KIND_LOCAL: Final = "local"
 PROFILE_KINDS: Final = (KIND_SMTP, KIND_FTP, KIND_HTTP, KIND_UDP, KIND_LOCAL)
-PROFILE_PLATFORMS: Final = (Platform.SENSOR,)
+PROFILE_PLATFORMS: Final = (Platform.NOTIFY, Platform.SENSOR)
 
 CONF_SECURITY: Final = "security"
 CONF_AUTH: Final = "auth"

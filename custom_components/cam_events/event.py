@@ -93,6 +93,7 @@ class CamEventsEventEntity(CamEventsEntity, EventEntity):
                 "id": event.id,
                 "metadata": metadata_attributes(event.metadata),
                 "snapshot": event.snapshot,
+                **change.links,
             },
         )
         self._async_write()

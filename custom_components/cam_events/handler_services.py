@@ -35,6 +35,7 @@ from .events.model import Event, new_event_id
 from .lookups import camera_events
 from .profile_runtime import ProfileRuntime
 from .profiles import kind_of
+from .snooze import DATA_PAUSES
 
 DEFAULT_SUBJECT = "{{ camera }}: {{ event.type }} event"
 DEFAULT_MESSAGE = (
@@ -213,6 +214,12 @@ async def _gate(
     elif not profile.time_filter.allows(dt_util.now()):
         result = {**base, "status": "skipped", "reason": "schedule"}
         detail = profile.time_filter.describe()
+    elif (
+        snoozed := hass.data[DATA_PAUSES].remaining(camera.entry.entry_id, time.time())
+    ) is not None:
+        # Before the profile's pause: a held-back call must not start the profile's pause.
+        result = {**base, "status": "suppressed", "reason": "snoozed", "retry_in": round(snoozed)}
+        detail = f"notifications paused, {snoozed:.0f} s left"
     elif (remaining := profile.pause.check(camera.entry.entry_id, time.time())) is not None:
         result = {
             **base,

@@ -19,6 +19,7 @@ from .const import DOMAIN, MAX_FUTURE_SECONDS
 from .data import DATA_DOMAIN, camera_entries, is_camera
 from .errors import validation_error
 from .events.model import Event
+from .links import event_links, link_lifetime
 
 if TYPE_CHECKING:
     from .camera_events import CameraEvents
@@ -243,6 +244,12 @@ async def async_list_events(
     )
     entities = camera_entity_ids(hass)
     objects = readable(page.events, entities)
+    by_id = {event.id: event for event in page.events}
+    for obj in objects:
+        event = by_id[obj["id"]]
+        entry = hass.config_entries.async_get_entry(event.camera)
+        lifetime = link_lifetime(entry.options if entry is not None else {})
+        obj["links"] = event_links(hass, event, lifetime)
     return {
         "meta": {
             "limit": limit,

@@ -13,13 +13,14 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .data import CamEventsAnyConfigEntry, is_camera
+from .data import CamEventsAnyConfigEntry, CamEventsConfigEntry, is_camera
 from .entity import CamEventsEntity, ProfileEntity
 from .profile_runtime import ProfileRuntime
 from .runtime import CameraRuntime
+from .snooze import DATA_PAUSES
 from .video.stream_worker import StreamState
 
 PARALLEL_UPDATES = 0
@@ -78,6 +79,13 @@ SENSORS: tuple[CamEventsSensorDescription, ...] = (
 )
 
 
+PAUSED_UNTIL = SensorEntityDescription(
+    key="notifications_paused_until",
+    translation_key="notifications_paused_until",
+    device_class=SensorDeviceClass.TIMESTAMP,
+)
+
+
 @dataclass(frozen=True, kw_only=True)
 class ProfileSensorDescription(SensorEntityDescription):
     """A health value of a handler profile."""
@@ -122,6 +130,7 @@ async def async_setup_entry(
     """Add a camera's diagnostic sensors, or a profile's health sensors."""
     if is_camera(entry):
         async_add_entities(CamEventsSensor(entry, description) for description in SENSORS)
+        async_add_entities([NotificationsPausedSensor(entry, PAUSED_UNTIL)])
     else:
         async_add_entities(ProfileSensor(entry, description) for description in PROFILE_SENSORS)
 
@@ -147,6 +156,36 @@ class CamEventsSensor(CamEventsEntity, SensorEntity):
     def native_value(self) -> str | float | None:
         """Read the value off the runtime."""
         return self.entity_description.value(self.runtime)
+
+
+class NotificationsPausedSensor(CamEventsEntity, SensorEntity):
+    """Until when the camera's notifications are paused (`pause_notifications`); None if not."""
+
+    def __init__(self, entry: CamEventsConfigEntry, description: SensorEntityDescription) -> None:
+        """Bind to the camera and the stored pauses."""
+        super().__init__(entry, description)
+        self._entry_id = entry.entry_id
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the camera's pause: started, lifted, or over."""
+        await super().async_added_to_hass()
+
+        @callback
+        def changed(entry_id: str) -> None:
+            if entry_id == self._entry_id:
+                self._async_write_if_changed()
+
+        self.async_on_remove(self.hass.data[DATA_PAUSES].changed.connect(changed))
+
+    @property
+    def available(self) -> bool:
+        """A pause holds whether the stream runs or not."""
+        return True
+
+    @property
+    def native_value(self) -> datetime | None:
+        """Return when the pause ends."""
+        return self.hass.data[DATA_PAUSES].until(self._entry_id)
 
 
 class ProfileSensor(ProfileEntity, SensorEntity):

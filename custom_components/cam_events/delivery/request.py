@@ -29,6 +29,7 @@ __all__ = [
     "build_job",
     "clip_note",
     "clip_waits",
+    "message_payload",
     "outgoing",
     "plan",
     "waits_for_clip",
@@ -137,6 +138,17 @@ def build_job(
     if capabilities.event:
         payload["event"] = event_payload(dict(event), camera_name=camera)
     return items, payload
+
+
+def message_payload(message: Message) -> dict[str, Any]:
+    """Return the payload of a job that mails only a message (no event, no files)."""
+    return {
+        "names": [],
+        "content_types": [],
+        "subject": message.subject,
+        "body": message.body,
+        "to": list(message.to),
+    }
 
 
 def clip_waits(payload: Mapping[str, Any], event_clip: str | None) -> bool:
