@@ -24,9 +24,12 @@ CARD_FILE: Final = "cam-events-card.js"
 URL_BASE: Final = "/cam_events/frontend"
 
 
-def card_version(path: Path = FRONTEND_DIR / CARD_FILE) -> str:
-    """Return a short hash of the card's file, its version for cache busting."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+def card_version(folder: Path = FRONTEND_DIR) -> str:
+    """Return a short hash of the card's modules, their version for cache busting."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*.js")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
 
 
 def card_url(version: str) -> str:

@@ -526,12 +526,14 @@ async def test_card_module_registered(
 
 
 FAKE_ORIGIN = "http://card.test"
-FAKE_HASS = """({events, unavailable, admin, config}) => {
+FAKE_HASS = """({events, unavailable, admin, config, layout}) => {
     const camera = "camera.yard";
     const state = (s) => ({entity_id: camera, state: s,
         attributes: {friendly_name: "Yard", access_token: "t0ken"}});
     const calls = [];
     window.fakeCalls = calls;
+    window.fakeLayout = layout;
+    window.savedLayouts = [];
     window.fakeHass = {
         states: {[camera]: state(unavailable ? "unavailable" : "idle")},
         entities: {[camera]: {entity_id: camera, platform: "cam_events", device_id: "d1"}},
@@ -549,6 +551,16 @@ FAKE_HASS = """({events, unavailable, admin, config}) => {
             if (msg.type === "cam_events/event_types") return {event_types: [
                 {name: "motion", caps: {can_be_triggered: false}},
                 {name: "manual", caps: {can_be_triggered: true}}]};
+            if (msg.type === "cam_events/layout") {
+                if (window.layoutRefusal) throw window.layoutRefusal;
+                return {layout: window.fakeLayout, width: 320, height: 180};
+            }
+            if (msg.type === "cam_events/layout/set") {
+                window.savedLayouts.push(msg.layout);
+                if (window.saveRefusal) throw window.saveRefusal;
+                window.fakeLayout = msg.layout;
+                return {layout: msg.layout};
+            }
             const objects = msg.event_type === "motion" ? [] : events;
             return {meta: {total_count: objects.length, limit: msg.limit, offset: 0},
                     objects};
@@ -587,7 +599,9 @@ async def _fake_page(
     """
     from playwright.async_api import Route
 
-    module = (REPO / "custom_components/cam_events/frontend/cam-events-card.js").read_text()
+    frontend = REPO / "custom_components/cam_events/frontend"
+    module = (frontend / "cam-events-card.js").read_text()
+    modules = {p.name: p.read_text() for p in frontend.glob("*.js")}  # what the entry imports
     jpeg = await asyncio.to_thread(_jpeg)
 
     async def serve(route: Route) -> None:
@@ -596,6 +610,8 @@ async def _fake_page(
             await route.fulfill(content_type="text/html", body="<!doctype html><body></body>")
         elif path == "/card.js":
             await route.fulfill(content_type="text/javascript", body=module)
+        elif path[1:] in modules:
+            await route.fulfill(content_type="text/javascript", body=modules[path[1:]])
         elif path.startswith("/api/camera_proxy/"):
             await route.fulfill(content_type="image/jpeg", body=jpeg)
         elif path == "/api/cam_events/clips/NOTAVIDEO.mp4":
@@ -615,7 +631,8 @@ async def _fake_page(
     await page.add_script_tag(url=f"{FAKE_ORIGIN}/card.js", type="module")
     await page.wait_for_function("customElements.get('cam-events-card') !== undefined")
     await page.evaluate(
-        FAKE_HASS, {"events": [], "unavailable": False, "admin": True, "config": {}, **setup}
+        FAKE_HASS,
+        {"events": [], "unavailable": False, "admin": True, "config": {}, "layout": [], **setup},
     )
     return page
 
@@ -681,16 +698,19 @@ async def test_card_texts_without_home_assistant(browser: Browser) -> None:
 @pytest.mark.enable_socket
 @pytest.mark.timeout(60)
 async def test_card_offers_no_trigger_to_a_non_admin(browser: Browser) -> None:
-    """A non-admin user (the trigger service refuses them) sees no trigger buttons."""
+    """A non-admin user (the trigger and layout services refuse them) sees no trigger buttons
+    and no zone editor."""
     from playwright.async_api import expect
 
     page = await _fake_page(browser, admin=False)
     card = page.locator("cam-events-card")
     await expect(card.locator(".list-msg")).to_have_text("No events yet")
     await expect(card.locator(".triggers")).to_be_hidden()
+    await expect(card.locator(".zones-open")).to_be_hidden()  # nor the zone editor
     await page.close()
     page = await _fake_page(browser)
     await expect(page.locator("cam-events-card .triggers button")).to_have_text(["manual"])
+    await expect(page.locator("cam-events-card .zones-open")).to_be_visible()
     await page.close()
 
 
@@ -809,4 +829,165 @@ async def test_clip_that_cannot_play_says_why(
         "src", f"/api/cam_events/clips/{clip_id}.mp4?authSig=s1gned"
     )
     await expect(card.locator(".detail .clip .msg.error")).to_have_text(message, timeout=10_000)
+    await page.close()
+
+
+STREET_MASK = {
+    "id": "street",
+    "name": "Street",
+    "kind": "mask",
+    "polygon": [[0.0, 0.0], [1.0, 0.0], [1.0, 0.2], [0.0, 0.2]],
+    "enabled": True,
+}
+
+
+async def _open_zone_editor(page: Page) -> Locator:
+    from playwright.async_api import expect
+
+    card = page.locator("cam-events-card")
+    await card.locator(".zones-open").click()
+    dialog = card.locator("dialog.zones")
+    await expect(dialog).to_be_visible()
+    await expect(dialog.locator(".zsave")).to_be_enabled()
+    return dialog
+
+
+async def _stage_box(dialog: Locator) -> dict[str, float]:
+    box = await dialog.locator(".zstage").bounding_box()
+    assert box is not None
+    return box
+
+
+@pytest.mark.enable_socket
+@pytest.mark.timeout(60)
+async def test_zone_drawn_on_the_picture_is_saved(browser: Browser) -> None:
+    """An administrator draws a zone by clicks on the picture, names it, saves it, then drags
+    one of its points: each save sends the polygon where it was drawn, 0..1 of the picture."""
+    from playwright.async_api import expect
+
+    page = await _fake_page(browser, layout=[STREET_MASK])
+    await page.set_viewport_size({"width": 1000, "height": 900})
+    dialog = await _open_zone_editor(page)
+    # The mask already stored is shown, hatched, with its name.
+    await expect(dialog.locator("svg polygon.mask")).to_have_count(1)
+    await expect(dialog.locator(".zlabel.mask")).to_have_text("Street")
+    await _images_loaded(dialog.locator("img.zpic"))
+
+    await dialog.locator('.zadd[data-kind="zone"]').click()
+    await dialog.locator(".zname").fill("Driveway")
+    box = await _stage_box(dialog)
+    clicks = [(0.2, 0.4), (0.6, 0.35), (0.7, 0.9), (0.25, 0.8)]
+    for x, y in clicks:
+        await dialog.locator(".zstage").click(
+            position={"x": x * box["width"], "y": y * box["height"]}
+        )
+    await expect(dialog.locator(".handle")).to_have_count(4)
+    await dialog.locator(".zfinish").click()
+    await expect(dialog.locator("svg polygon.zone")).to_have_count(1)
+    await expect(dialog.locator(".zlabel.zone")).to_have_text("Driveway")
+    await page.mouse.move(0, 0)
+    await _screenshot(dialog, "card-zones.png")
+    await dialog.locator(".zsave").click()
+    await expect(dialog.locator(".zmsg")).to_have_text(re.compile(r"^Saved 2 areas"))
+
+    saved = await page.evaluate("window.savedLayouts")
+    assert len(saved) == 1
+    mask, zone = saved[0]
+    assert mask == STREET_MASK  # untouched, as it came
+    assert {k: v for k, v in zone.items() if k != "polygon"} == {
+        "id": "driveway",
+        "name": "Driveway",
+        "kind": "zone",
+        "enabled": True,
+    }
+    assert zone["polygon"] == [
+        [pytest.approx(x, abs=0.005), pytest.approx(y, abs=0.005)] for x, y in clicks
+    ]
+
+    # Drag the zone's second point elsewhere; save: the new place is sent, the rest kept.
+    await dialog.locator(".zlist button", has_text="Driveway").click()
+    handle = dialog.locator('.handle[data-point="1"]')
+    box = await _stage_box(dialog)
+    start = await handle.bounding_box()
+    assert start is not None
+    await page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    await page.mouse.down()
+    target = (0.9, 0.3)
+    await page.mouse.move(
+        box["x"] + target[0] * box["width"], box["y"] + target[1] * box["height"], steps=5
+    )
+    await page.mouse.up()
+    await expect(dialog.locator(".handle")).to_have_count(4)  # a drag places no new point
+    await dialog.locator(".zsave").click()
+    await expect(dialog.locator(".zmsg")).to_have_text(re.compile(r"^Saved 2 areas"))
+    saved = await page.evaluate("window.savedLayouts")
+    assert len(saved) == 2
+    moved = saved[1][1]
+    assert moved["id"] == "driveway"
+    assert moved["polygon"][1] == [pytest.approx(v, abs=0.005) for v in target]
+    assert moved["polygon"][0] == zone["polygon"][0]
+    assert moved["polygon"][2:] == zone["polygon"][2:]
+
+    # Made a mask, then deleted: each save sends what the user sees.
+    await dialog.locator(".zkind").select_option("mask")
+    await expect(dialog.locator("svg polygon.mask")).to_have_count(2)
+    await dialog.locator(".zlist button", has_text="Street").click()
+    await dialog.locator(".zdelete").click()
+    await dialog.locator(".zsave").click()
+    await expect(dialog.locator(".zmsg")).to_have_text(re.compile(r"^Saved 1 area:"))
+    saved = await page.evaluate("window.savedLayouts")
+    assert [(a["id"], a["kind"]) for a in saved[2]] == [("driveway", "mask")]
+    await page.close()
+
+
+@pytest.mark.enable_socket
+@pytest.mark.timeout(60)
+async def test_zone_editor_says_why_a_save_fails(browser: Browser) -> None:
+    """A save Home Assistant refuses shows its message; so does an area with too few points,
+    and a layout that cannot be read."""
+    from playwright.async_api import expect
+
+    page = await _fake_page(browser)
+    refusal = {
+        "code": "home_assistant_error",
+        "message": "The polygon of Door crosses itself (edges 1 and 3).",
+    }
+    await page.evaluate("r => { window.saveRefusal = r; }", refusal)
+    dialog = await _open_zone_editor(page)
+    await expect(dialog.locator(".zhint")).to_have_text(re.compile(r"^No masks or zones yet"))
+    message = dialog.locator(".zmsg")
+
+    await dialog.locator('.zadd[data-kind="zone"]').click()
+    await dialog.locator(".zname").fill("Door")
+    box = await _stage_box(dialog)
+    for x, y in [(0.1, 0.1), (0.5, 0.1)]:
+        await dialog.locator(".zstage").click(
+            position={"x": x * box["width"], "y": y * box["height"]}
+        )
+    await dialog.locator(".zsave").click()
+    await expect(message).to_have_text("Not saved: Door needs at least 3 points.")
+    await expect(message).to_have_class(re.compile(r"\berror\b"))
+    assert await page.evaluate("window.savedLayouts") == []  # nothing sent
+
+    for x, y in [(0.5, 0.5), (0.1, 0.5)]:
+        await dialog.locator(".zstage").click(
+            position={"x": x * box["width"], "y": y * box["height"]}
+        )
+    await dialog.locator(".zsave").click()
+    await expect(message).to_have_text(
+        "Could not save: The polygon of Door crosses itself (edges 1 and 3)."
+    )
+    await expect(message).to_have_class(re.compile(r"\berror\b"))
+    assert len(await page.evaluate("window.savedLayouts")) == 1
+    await expect(dialog.locator(".zlist button")).to_have_text(["Door"])  # kept to fix
+    await dialog.locator(".zclose").click()
+    await expect(dialog).to_be_hidden()
+
+    # The integration has no layout command (or refuses it): said, and nothing can be saved.
+    await page.evaluate(
+        "() => { window.layoutRefusal = {code: 'unknown_command', message: 'Unknown command.'}; }"
+    )
+    await page.locator("cam-events-card .zones-open").click()
+    await expect(message).to_have_text("Could not load the zones and masks: Unknown command.")
+    await expect(dialog.locator(".zsave")).to_be_disabled()
     await page.close()
