@@ -19,6 +19,7 @@ from custom_components.cam_events.const import (
     CONF_MIN_AREA,
     CONF_MOTION_DETECTION,
     CONF_OFF_DELAY,
+    CONF_PREROLL,
     CONF_RETENTION_DAYS,
     CONF_RTSP_TRANSPORT,
     CONF_THRESHOLD,
@@ -272,4 +273,21 @@ async def test_options_flow_applies_live(hass: HomeAssistant, clip_path: Path) -
     assert worker.settings.detector.min_area == 1.5
     assert worker.settings.detect_fps == 5
     assert entry.runtime_data.stream.off_delay == 20
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.mark.enable_socket
+async def test_recording_options_restart_the_stream(hass: HomeAssistant, clip_path: Path) -> None:
+    """A new pre-roll needs a new recorder: the camera restarts with it; the off delay does not."""
+    entry = await setup_camera(hass, str(clip_path))
+    worker = entry.runtime_data.stream.worker
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_PREROLL: 2.5, CONF_OFF_DELAY: 3}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.runtime_data.stream.worker is not worker
+    assert entry.runtime_data.stream.recorder.preroll == 2.5
+    assert entry.runtime_data.stream.off_delay == 3
     await hass.config_entries.async_unload(entry.entry_id)

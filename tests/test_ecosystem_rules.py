@@ -250,7 +250,7 @@ def test_services_yaml_options_are_translated() -> None:
 
 # Error classes and helpers whose first argument is an exception key and whose keyword
 # arguments are its placeholders.
-KEYED_ERRORS = {"validation_error", "CatalogError", "NamingError"}
+KEYED_ERRORS = {"validation_error", "failure", "CatalogError", "NamingError"}
 
 
 def _module_name(path: Path) -> str:

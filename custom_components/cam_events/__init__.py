@@ -20,10 +20,6 @@ from homeassistant.helpers.typing import ConfigType
 
 from .card import async_register_card
 from .const import (
-    CONF_RETENTION_DAYS,
-    CONF_STORAGE_MB,
-    DEFAULT_RETENTION_DAYS,
-    DEFAULT_STORAGE_MB,
     DOMAIN,
     OUTBOX_BACKOFF_INITIAL,
     OUTBOX_BACKOFF_MAX,
@@ -52,6 +48,7 @@ from .http_api import async_setup_http
 from .hub import CameraEvents, async_remove_catalog
 from .runtime import CameraRuntime
 from .services import async_setup_services
+from .settings import retention_settings
 from .video.stream_worker import StreamState
 from .websocket_api import async_setup_websocket
 
@@ -251,7 +248,8 @@ async def _async_remove_camera(hass: HomeAssistant, entry: CamEventsConfigEntry)
 async def _async_purge(hass: HomeAssistant, entry: CamEventsConfigEntry) -> None:
     """Delete events (and their snapshots) older than the retention."""
     domain = hass.data[DATA_DOMAIN]
-    days = float(entry.options.get(CONF_RETENTION_DAYS, DEFAULT_RETENTION_DAYS))
+    retention = retention_settings(entry.options)
+    days = retention.days
     before = time.time() - days * 86_400
     removed = await hass.async_add_executor_job(domain.store.purge, before, entry.entry_id)
     if removed:
@@ -263,7 +261,7 @@ async def _async_purge(hass: HomeAssistant, entry: CamEventsConfigEntry) -> None
         await hass.async_add_executor_job(delete_clips, domain.recordings_dir, removed)
         _LOGGER.debug("Removed %d events of %s older than %s days", len(removed), entry.title, days)
     # Then the size cap: the oldest clips go first, never the one being written.
-    cap = int(float(entry.options.get(CONF_STORAGE_MB, DEFAULT_STORAGE_MB)) * 1_000_000)
+    cap = retention.storage_bytes
     recorder = entry.runtime_data.stream.recorder
     in_use = recorder.active.path if recorder is not None and recorder.active else None
     clips = await hass.async_add_executor_job(domain.store.clips, entry.entry_id)

@@ -11,14 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.json import json_bytes
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN
+from .const import DOMAIN, MAX_FUTURE_SECONDS
 from .data import DATA_DOMAIN, camera_entries, is_camera
-from .events.catalog import CatalogError
+from .errors import validation_error
 from .events.model import Event
 
 if TYPE_CHECKING:
@@ -35,26 +34,11 @@ MAX_METADATA_ITEMS = 512
 """Keys and list items in all, at every level."""
 MIN_TIME = 946_684_800.0
 """2000-01-01T00:00:00Z: no camera event is older."""
-MAX_FUTURE = 86_400.0
 """An event may be dated at most a day ahead (clocks that are a little off)."""
 MAX_DURATION = 86_400.0
 """An event lasts at most 24 hours (recordings are at most an hour)."""
 _INT64 = 1 << 63
 _UNREADABLE: set[str] = set()
-
-
-def validation_error(key: str, **placeholders: str) -> ServiceValidationError:
-    """Return a translated validation error."""
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders=placeholders or None,
-    )
-
-
-def catalog_error(err: CatalogError) -> ServiceValidationError:
-    """Translate a catalogue refusal."""
-    return validation_error(err.key, **err.placeholders)
 
 
 def _entry_for(hass: HomeAssistant, camera: str) -> CamEventsConfigEntry | None:
@@ -118,7 +102,7 @@ def to_timestamp(
         raise validation_error("invalid_time", field=field)
     if not math.isfinite(timestamp):
         raise validation_error("invalid_time", field=field)
-    if window and not MIN_TIME <= timestamp <= dt_util.utcnow().timestamp() + MAX_FUTURE:
+    if window and not MIN_TIME <= timestamp <= dt_util.utcnow().timestamp() + MAX_FUTURE_SECONDS:
         raise validation_error("time_out_of_range", field=field)
     return timestamp
 

@@ -1,9 +1,12 @@
 """The dashboard card, served by the integration and registered with the frontend.
 
-The card is one ES module, ``frontend/cam-events-card.js``. The folder is served as static
-files under :data:`URL_BASE`, and once the frontend is set up the module is added to the
-modules every page of the UI loads, with a hash of the file as version so that browsers
-fetch it again after an update. Nothing has to be added to the dashboard resources by hand.
+The card is ES modules in ``frontend/``: the entry ``cam-events-card.js`` imports the data
+feed and the editor. The folder is served as static files under :data:`URL_BASE` (long cache
+headers), and once the frontend is set up the entry is added to the modules every page of the
+UI loads, with a hash of all the card's files as version so that browsers fetch it again after
+an update. The same folder is also served under ``URL_BASE/<version>/``, where the entry
+imports the other modules from: their relative imports keep the version, so no browser mixes
+an old module with a new one. Nothing has to be added to the dashboard resources by hand.
 """
 
 from __future__ import annotations
@@ -41,7 +44,10 @@ async def async_register_card(hass: HomeAssistant) -> None:
     """Serve the card's folder and have the frontend load the card's module."""
     version = await hass.async_add_executor_job(card_version)
     await hass.http.async_register_static_paths(
-        [StaticPathConfig(URL_BASE, str(FRONTEND_DIR), cache_headers=True)]
+        [
+            StaticPathConfig(URL_BASE, str(FRONTEND_DIR), cache_headers=True),
+            StaticPathConfig(f"{URL_BASE}/{version}", str(FRONTEND_DIR), cache_headers=True),
+        ]
     )
     url = card_url(version)
 

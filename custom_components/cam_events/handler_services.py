@@ -21,15 +21,16 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.thread import ThreadWithException
 import probatio as vol
 
-from .access import camera_events, validation_error
+from .access import camera_events
 from .const import CONF_PATTERN, DOMAIN
 from .data import DATA_DOMAIN, is_profile, profile_entries
 from .delivery import email
 from .delivery.base import Transport
-from .delivery.naming import DEFAULT_PRESET, PRESETS, NamingError
+from .delivery.naming import DEFAULT_PRESET, PRESETS
 from .delivery.outbox import Job
 from .delivery.registry import BY_SERVICE
 from .delivery.request import CLIP_WAIT, Ask, Message, Plan, build_job, clip_waits, plan
+from .errors import raise_translated_error, validation_error
 from .events.model import Event, new_event_id
 from .handlers import ProfileRuntime
 from .hub import CameraEvents
@@ -384,11 +385,9 @@ def async_setup_handler_services(hass: HomeAssistant) -> None:
     """Register the handler services: all send data out of the house, so admin services."""
     for handler, transport in BY_SERVICE.items():
 
+        @raise_translated_error
         async def run(call: ServiceCall, transport: Transport[Any] = transport) -> ServiceResponse:
-            try:
-                return await _handle(call, transport)
-            except NamingError as err:
-                raise validation_error(err.key, **err.placeholders) from err
+            return await _handle(call, transport)
 
         async_register_admin_service(
             hass,
@@ -402,7 +401,7 @@ def async_setup_handler_services(hass: HomeAssistant) -> None:
         hass,
         DOMAIN,
         "retry_failed",
-        _retry,
+        raise_translated_error(_retry),
         schema=SCHEMA_RETRY,
         supports_response=SupportsResponse.OPTIONAL,
     )

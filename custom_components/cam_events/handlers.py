@@ -22,7 +22,6 @@ from .profiles import HassHost, kind_of, pause_gate, time_filter, transport_of
 
 if TYPE_CHECKING:
     from .data import ProfileConfigEntry
-
     from .hub import EventChange
 
 _LOGGER = logging.getLogger(__name__)

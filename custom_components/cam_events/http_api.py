@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from http import HTTPStatus
+import logging
 import math
 from pathlib import Path
 from typing import Any, Concatenate
@@ -13,7 +14,7 @@ from aiohttp import web
 from homeassistant.components.http import KEY_HASS, KEY_HASS_USER, HomeAssistantView
 from homeassistant.components.http.decorators import require_admin
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError, Unauthorized
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError, Unauthorized
 from homeassistant.helpers import entity_registry as er
 from multidict import MultiDict
 
@@ -22,18 +23,19 @@ from .access import (
     async_list_events,
     camera_entity_ids,
     camera_events,
-    catalog_error,
     check_metadata,
     check_paging,
     event_times,
     to_timestamp,
-    validation_error,
 )
 from .authz import check_read
 from .data import DATA_DOMAIN
+from .errors import translate_errors, validation_error
 from .events.catalog import CAPABILITY_NAMES, SETTING_NAMES, CatalogError
 from .events.snapshots import read_snapshot
 from .hub import CameraEvents
+
+_LOGGER = logging.getLogger(__name__)
 
 BASE = "/api/cam_events/cameras/{camera}"
 NOT_FOUND = {"unknown_camera", "unknown_type", "camera_not_loaded", "unknown_event"}
@@ -52,6 +54,15 @@ def _error(err: ServiceValidationError) -> web.Response:
     return web.json_response({"code": key, "message": str(err)}, status=status, headers=headers)
 
 
+def _failed(request: web.Request, err: HomeAssistantError) -> web.Response:
+    """Answer a failure on Home Assistant's side (a disk, a database) with 500 and its text."""
+    _LOGGER.error("%s %s failed: %s", request.method, request.path, err)
+    return web.json_response(
+        {"code": err.translation_key or "failed", "message": str(err)},
+        status=HTTPStatus.INTERNAL_SERVER_ERROR,
+    )
+
+
 def _forbidden(err: Unauthorized) -> web.Response:
     """Answer a logged-in user without the right with 403 (401 stays for a bad token)."""
     refusal = validation_error("not_allowed") if err.entity_id else validation_error("admin_only")
@@ -61,18 +72,19 @@ def _forbidden(err: Unauthorized) -> web.Response:
 
 
 def _api[V: HomeAssistantView](handler: Handler[V]) -> Handler[V]:
-    """Turn validation errors into 400/404/429 JSON answers and refusals into 403."""
+    """Answer translated errors as JSON: refusals 400/404/429, failures 500, no right 403."""
 
     @wraps(handler)
     async def run(view: V, request: web.Request, *args: Any, **kwargs: Any) -> web.StreamResponse:
         try:
-            return await handler(view, request, *args, **kwargs)
-        except CatalogError as err:
-            return _error(catalog_error(err))
-        except ServiceValidationError as err:
-            return _error(err)
+            with translate_errors():
+                return await handler(view, request, *args, **kwargs)
         except Unauthorized as err:
             return _forbidden(err)
+        except ServiceValidationError as err:
+            return _error(err)
+        except HomeAssistantError as err:
+            return _failed(request, err)
 
     return run
 
@@ -81,13 +93,9 @@ async def _json_object(request: web.Request) -> dict[str, Any]:
     try:
         body = await request.json()
     except (ValueError, UnicodeDecodeError) as err:
-        raise ServiceValidationError(
-            translation_domain="cam_events", translation_key="invalid_json"
-        ) from err
+        raise validation_error("invalid_json") from err
     if not isinstance(body, dict):
-        raise ServiceValidationError(
-            translation_domain="cam_events", translation_key="body_not_object"
-        )
+        raise validation_error("body_not_object")
     return body
 
 

@@ -17,7 +17,7 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, EVENT_CAM_EVENTS, MAX_FUTURE_SECONDS, SNAPSHOT_URL
+from .const import DOMAIN, EVENT_CAM_EVENTS, SNAPSHOT_URL
 from .delivery.naming import DEFAULT_PRESET, PRESETS, render
 from .events.catalog import MOTION, NET, TAMPER, Catalog, CatalogError, EventType
 from .events.model import Event, new_event_id
@@ -158,15 +158,15 @@ class CameraEvents:
         """Create an event of a received type, take its snapshot, store and dispatch it.
 
         `hold` keeps its clip open until the event ends (motion going on). A `requested`
-        event (from the HTTP API or a service) may not lie more than a day ahead and passes
-        the camera's rate limit; a refusal raises CatalogError before anything is stored.
+        event (from the HTTP API or a service, whose times the door has checked) passes the
+        camera's rate limit; a refusal raises CatalogError before anything is stored.
         """
         event_type = self.catalog.get(type_name)
         if not event_type.settings.receive:
             raise CatalogError("not_received", type=type_name)
         now = time.time()
         if requested:
-            self._admit(start, now)
+            self._admit()
         start = now if start is None else start
         if end is None and not hold:
             end = start  # an instant event; only held events (motion...) stay open
@@ -202,10 +202,8 @@ class CameraEvents:
             type_name, metadata={**(metadata or {}), "triggered": True}, requested=requested
         )
 
-    def _admit(self, start: float | None, now: float) -> None:
-        """Refuse a requested event dated too far ahead, or over the camera's rate."""
-        if start is not None and start > now + MAX_FUTURE_SECONDS:
-            raise CatalogError("event_in_future")
+    def _admit(self) -> None:
+        """Refuse a requested event over the camera's rate (times are checked at the door)."""
         if (wait := self.rate.take(time.monotonic())) is not None:
             raise CatalogError(
                 "rate_limited",

@@ -14,19 +14,16 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later
 
 from .const import (
-    CONF_MAX_CLIP,
-    CONF_OFF_DELAY,
-    CONF_POSTROLL,
-    CONF_PREROLL,
-    CONF_RECORD,
-    DEFAULT_MAX_CLIP,
-    DEFAULT_OFF_DELAY,
-    DEFAULT_POSTROLL,
-    DEFAULT_PREROLL,
-    DEFAULT_RECORD,
     RING_MAX_BYTES,
 )
-from .settings import detect_source, main_source, worker_settings
+from .settings import (
+    RecordingSettings,
+    detect_source,
+    main_source,
+    off_delay,
+    recording_settings,
+    worker_settings,
+)
 from .signal import Signal
 from .video.clip import ClipInfo
 from .video.detector import MotionResult
@@ -68,16 +65,16 @@ class CameraRuntime:
         self.entry = entry
         self.source: StreamSource = main_source(entry.data)
         self.settings = worker_settings(entry.options)
-        self.off_delay = float(entry.options.get(CONF_OFF_DELAY, DEFAULT_OFF_DELAY))
+        self.off_delay = off_delay(entry.options)
         self.recordings_dir = recordings_dir
         self.recorder: ClipRecorder | None = None
-        options = entry.options
-        if recordings_dir is not None and options.get(CONF_RECORD, DEFAULT_RECORD):
+        recording = recording_settings(entry.options)
+        if recordings_dir is not None and recording.enabled:
             self.recorder = ClipRecorder(
                 recordings_dir,
-                preroll=float(options.get(CONF_PREROLL, DEFAULT_PREROLL)),
-                postroll=float(options.get(CONF_POSTROLL, DEFAULT_POSTROLL)),
-                max_length=float(options.get(CONF_MAX_CLIP, DEFAULT_MAX_CLIP)),
+                preroll=recording.preroll,
+                postroll=recording.postroll,
+                max_length=recording.max_length,
                 max_ring_bytes=RING_MAX_BYTES,
                 clock=_wall_clock,
                 on_clip=self._on_clip,
@@ -177,7 +174,7 @@ class CameraRuntime:
             self.hass.config_entries.async_schedule_reload(self.entry.entry_id)
             return
         self.settings = worker_settings(self.entry.options)
-        self.off_delay = float(self.entry.options.get(CONF_OFF_DELAY, DEFAULT_OFF_DELAY))
+        self.off_delay = off_delay(self.entry.options)
         self.worker.update_settings(self.settings)
         if not self.settings.detect:
             self._set_motion(False)
@@ -185,23 +182,16 @@ class CameraRuntime:
 
     def _needs_restart(self) -> bool:
         """Return whether changed options need a new connection (decoding, recording)."""
-        options = self.entry.options
-        new = worker_settings(options)
-        recording = (
-            options.get(CONF_RECORD, DEFAULT_RECORD),
-            float(options.get(CONF_PREROLL, DEFAULT_PREROLL)),
-            float(options.get(CONF_POSTROLL, DEFAULT_POSTROLL)),
-            float(options.get(CONF_MAX_CLIP, DEFAULT_MAX_CLIP)),
-        )
-        current = (
-            self.recorder is not None,
-            self.recorder.preroll if self.recorder else DEFAULT_PREROLL,
-            self.recorder.postroll if self.recorder else DEFAULT_POSTROLL,
-            self.recorder.max_length if self.recorder else DEFAULT_MAX_CLIP,
-        )
-        if self.recorder is None:
-            current = (False, *recording[1:])
-        return new.decode_mode != self.settings.decode_mode or recording != current
+        new = worker_settings(self.entry.options)
+        recording = recording_settings(self.entry.options)
+        if (recorder := self.recorder) is None:
+            recording_changed = recording.enabled
+        else:
+            current = RecordingSettings(
+                True, recorder.preroll, recorder.postroll, recorder.max_length
+            )
+            recording_changed = recording != current
+        return new.decode_mode != self.settings.decode_mode or recording_changed
 
     # ---- what entities read ------------------------------------------------------------
 

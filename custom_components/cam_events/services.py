@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 import time
 from typing import Any
 
@@ -17,16 +17,15 @@ from .access import (
     async_list_events,
     camera_entity_ids,
     camera_events,
-    catalog_error,
     check_metadata,
     check_paging,
     event_times,
     to_timestamp,
-    validation_error,
 )
 from .authz import async_context_user, check_read, readable
 from .const import DOMAIN
-from .events.catalog import CAPABILITY_NAMES, MANUAL, SETTING_NAMES, CatalogError
+from .errors import failure, raise_translated_error, validation_error
+from .events.catalog import CAPABILITY_NAMES, MANUAL, SETTING_NAMES
 
 CAMERA = "camera"
 NAME = "name"
@@ -139,11 +138,7 @@ async def _trigger(call: ServiceCall) -> ServiceResponse:
 
 def _not_streaming(camera: str) -> HomeAssistantError:
     """Refuse a clip while the camera's (main) stream is down: it would never come."""
-    return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key="not_streaming",
-        translation_placeholders={"camera": camera},
-    )
+    return failure("not_streaming", camera=camera)
 
 
 async def _record(call: ServiceCall) -> ServiceResponse:
@@ -189,18 +184,6 @@ async def _list_events(call: ServiceCall) -> ServiceResponse:
     )
 
 
-def _translated(
-    handler: Callable[[ServiceCall], Awaitable[ServiceResponse]],
-) -> Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]:
-    async def run(call: ServiceCall) -> ServiceResponse:
-        try:
-            return await handler(call)
-        except CatalogError as err:
-            raise catalog_error(err) from err
-
-    return run
-
-
 SERVICES: tuple[
     tuple[str, vol.Schema, Callable[[ServiceCall], Awaitable[ServiceResponse]], SupportsResponse],
     ...,
@@ -235,13 +218,13 @@ def async_setup_services(hass: HomeAssistant) -> None:
     for name, schema, handler, supports_response in SERVICES:
         if name in ADMIN_SERVICES:
             async_register_admin_service(
-                hass, DOMAIN, name, _translated(handler), schema, supports_response
+                hass, DOMAIN, name, raise_translated_error(handler), schema, supports_response
             )
         else:
             hass.services.async_register(
                 DOMAIN,
                 name,
-                _translated(handler),
+                raise_translated_error(handler),
                 schema=schema,
                 supports_response=supports_response,
             )

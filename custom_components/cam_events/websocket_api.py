@@ -6,11 +6,13 @@ not read answers `unauthorized`, and lists and live events leave such cameras ou
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from functools import wraps
 from typing import Any
 
 from homeassistant.components import websocket_api
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, Unauthorized
 import probatio as vol
 
 from .access import (
@@ -22,29 +24,76 @@ from .access import (
 )
 from .authz import check_read, may_read, readable
 from .data import DATA_DOMAIN
-from .events.catalog import CatalogError
+from .errors import translate_errors
 from .hub import EventChange
+
+type Command = Callable[[HomeAssistant, websocket_api.ActiveConnection, dict[str, Any]], None]
+type AsyncCommand = Callable[
+    [HomeAssistant, websocket_api.ActiveConnection, dict[str, Any]], Awaitable[None]
+]
 
 
 def _send_error(
-    connection: websocket_api.ActiveConnection, msg_id: int, err: ServiceValidationError
+    connection: websocket_api.ActiveConnection, msg_id: int, err: HomeAssistantError
 ) -> None:
-    connection.send_error(msg_id, err.translation_key or "invalid", str(err))
+    """Answer a translated error: its key as the code, its message in the user's language."""
+    connection.send_error(
+        msg_id,
+        err.translation_key or websocket_api.ERR_HOME_ASSISTANT_ERROR,
+        str(err),
+        translation_key=err.translation_key,
+        translation_domain=err.translation_domain,
+        translation_placeholders=err.translation_placeholders,
+    )
+
+
+def _answered(command: AsyncCommand) -> AsyncCommand:
+    """Answer the core's errors translated; `unauthorized` stays Home Assistant's answer."""
+
+    @wraps(command)
+    async def run(
+        hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
+    ) -> None:
+        try:
+            with translate_errors():
+                await command(hass, connection, msg)
+        except Unauthorized:
+            raise
+        except HomeAssistantError as err:
+            _send_error(connection, msg["id"], err)
+
+    return run
+
+
+def _answered_now(command: Command) -> Command:
+    """:func:`_answered` for a command that runs in the event loop without awaiting."""
+
+    @callback
+    @wraps(command)
+    def run(
+        hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
+    ) -> None:
+        try:
+            with translate_errors():
+                command(hass, connection, msg)
+        except Unauthorized:
+            raise
+        except HomeAssistantError as err:
+            _send_error(connection, msg["id"], err)
+
+    return run
 
 
 @websocket_api.websocket_command(
     {vol.Required("type"): "cam_events/event_types", vol.Required("camera"): str}
 )
 @websocket_api.async_response
+@_answered
 async def ws_event_types(
     hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
 ) -> None:
     """Return a camera's catalogue."""
-    try:
-        events = camera_events(hass, msg["camera"])
-    except ServiceValidationError as err:
-        _send_error(connection, msg["id"], err)
-        return
+    events = camera_events(hass, msg["camera"])
     check_read(connection.user, events.camera_entity)
     connection.send_result(msg["id"], {"event_types": [t.as_dict() for t in events.catalog]})
 
@@ -61,38 +110,27 @@ async def ws_event_types(
     }
 )
 @websocket_api.async_response
+@_answered
 async def ws_events(
     hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
 ) -> None:
     """Return a page of events."""
     cameras = None
     if camera := msg.get("camera"):
-        try:
-            events = camera_events(hass, camera)
-        except ServiceValidationError as err:
-            _send_error(connection, msg["id"], err)
-            return
-        check_read(connection.user, events.camera_entity)
+        check_read(connection.user, camera_events(hass, camera).camera_entity)
     else:
         cameras = readable(connection.user, camera_entity_ids(hass).items())
-    try:
-        limit, offset = check_paging(msg["limit"], msg["offset"])
-        page = await async_list_events(
-            hass,
-            camera=msg.get("camera"),
-            type_name=msg.get("event_type"),
-            start_from=to_timestamp(msg.get("from"), "from", window=False),
-            start_to=to_timestamp(msg.get("to"), "to", window=False),
-            limit=limit,
-            offset=offset,
-            cameras=cameras,
-        )
-    except ServiceValidationError as err:
-        _send_error(connection, msg["id"], err)
-        return
-    except CatalogError as err:  # pragma: no cover - list raises no catalogue errors today
-        connection.send_error(msg["id"], err.key, str(err))
-        return
+    limit, offset = check_paging(msg["limit"], msg["offset"])
+    page = await async_list_events(
+        hass,
+        camera=msg.get("camera"),
+        type_name=msg.get("event_type"),
+        start_from=to_timestamp(msg.get("from"), "from", window=False),
+        start_to=to_timestamp(msg.get("to"), "to", window=False),
+        limit=limit,
+        offset=offset,
+        cameras=cameras,
+    )
     connection.send_result(msg["id"], page)
 
 
@@ -100,6 +138,7 @@ async def ws_events(
     {vol.Required("type"): "cam_events/subscribe", vol.Optional("camera"): str}
 )
 @callback
+@_answered_now
 def ws_subscribe(
     hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
 ) -> None:
@@ -107,11 +146,7 @@ def ws_subscribe(
     entry_id: str | None = None
     user = connection.user
     if camera := msg.get("camera"):
-        try:
-            events = camera_events(hass, camera)
-        except ServiceValidationError as err:
-            _send_error(connection, msg["id"], err)
-            return
+        events = camera_events(hass, camera)
         check_read(user, events.camera_entity)
         entry_id = events.entry.entry_id
     subscribers = hass.data[DATA_DOMAIN].subscribers

@@ -523,6 +523,12 @@ async def test_card_module_registered(
     assert response.status == 200
     assert "registry.define(CARD_TYPE, CamEventsCard)" in await response.text()
     assert (await client.get("/cam_events/frontend/missing.js")).status == 404
+    # The modules it imports, from the folder of its version (their imports keep it).
+    version = url.rsplit("?v=", 1)[1]
+    for module in ("card-data.js", "card-editor.js"):
+        response = await client.get(f"/cam_events/frontend/{version}/{module}")
+        assert response.status == 200, module
+        assert response.headers["Cache-Control"].startswith("public, max-age=")
 
 
 FAKE_ORIGIN = "http://card.test"

@@ -2,73 +2,55 @@
  * Cam Events card: live view, motion state and activity, the event timeline with snapshots,
  * one event's details, and buttons for the event types the camera can trigger.
  *
- * Served and registered by the integration (card.py); a plain ES module, no build step.
- * Data: the websocket commands cam_events/event_types, cam_events/events and
- * cam_events/subscribe, and the service cam_events.trigger_event. Snapshots need auth: they
- * are fetched with hass.fetchWithAuth into object URLs, revoked once no longer shown.
+ * Served and registered by the integration (card.py); plain ES modules, no build step: this
+ * entry (the card, and the registration of its elements), card-data.js (the data feed and the
+ * helpers the card and its editor share) and card-editor.js (the editor). Snapshots need
+ * auth: they are fetched with hass.fetchWithAuth into object URLs, revoked once not shown.
+ *
+ * The frontend loads this entry as cam-events-card.js?v=<hash of the card's files>; the other
+ * modules come from /cam_events/frontend/<that hash>/, so that their relative imports keep the
+ * version and an update reaches browsers that cached the old files (they are served with
+ * long cache headers). Without a version (a page that loads the file itself) they come from
+ * this module's own folder.
  *
  * Config: entity (a Cam Events camera), title, hours (activity strip, default 24),
  * event_type (timeline filter, default all types), page_size (default 10).
  */
 
-const DOMAIN = "cam_events";
-const CARD_TYPE = "cam-events-card";
-const DEFAULT_HOURS = 24;
-const DEFAULT_PAGE = 10;
+const VERSION = new URL(import.meta.url).searchParams.get("v");
+const BASE = VERSION && /^[0-9a-f]{1,64}$/.test(VERSION) ? `./${VERSION}/` : "./";
+const [
+  {
+    CARD_TYPE,
+    DEFAULT_HOURS,
+    DEFAULT_PAGE,
+    DOMAIN,
+    camEventsCameras,
+    errText,
+    esc,
+    fetchActivity,
+    fetchEvents,
+    fetchEventTypes,
+    fetchImage,
+    fillTypeSelect,
+    findMotionEntity,
+    formatDuration,
+    signPath,
+    subscribeChanges,
+    toMs,
+    triggerEvent,
+    upsertEvent,
+    withTimeout,
+  },
+  { CamEventsCardEditor },
+] = await Promise.all([import(`${BASE}card-data.js`), import(`${BASE}card-editor.js`)]);
+
 const FALLBACK_REFRESH_MS = 5000;
 const STREAM_WAIT_MS = 4000;
 const STATUS_MS = 4000;
-// An action with no answer by then failed (a lost connection queues messages, never fails).
-const ACTION_TIMEOUT_MS = 15000;
 // The activity strip marks each midnight in it, up to this many (a month shows dates only).
 const MAX_DAY_MARKS = 8;
-// home-assistant-js-websocket rejects with these numbers, not Errors.
-const SOCKET_ERRORS = {
-  1: "cannot connect to Home Assistant",
-  2: "the login is no longer valid",
-  3: "the connection to Home Assistant was lost",
-};
 const UNAVAILABLE_TIP = "The camera is unavailable: events can be triggered once it is back.";
-const BUILTIN_TYPES = ["motion", "net", "snapshot", "manual", "tamper"];
-// Types whose events last (they end later); the others are instants.
-const LASTING_TYPES = new Set(["motion", "net", "tamper"]);
-
-const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-const esc = (value) => String(value ?? "").replace(/[&<>"']/g, (c) => ESCAPES[c]);
-const toMs = (iso) => (iso ? Date.parse(iso) : NaN);
-
-function formatDuration(event) {
-  const seconds = event.duration;
-  if (seconds == null) return LASTING_TYPES.has(event.type) ? "ongoing" : "";
-  if (seconds === 0) return "instant";
-  if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
-  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
-  const m = Math.floor(seconds / 60);
-  return m < 60 ? `${m} min ${Math.round(seconds % 60)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
-}
-
-/** The Cam Events cameras the frontend knows: [{entity_id, name}]. */
-function camEventsCameras(hass) {
-  if (!hass) return [];
-  const ids = hass.entities
-    ? Object.values(hass.entities)
-        .filter((e) => e.platform === DOMAIN && e.entity_id.startsWith("camera."))
-        .map((e) => e.entity_id)
-    : Object.keys(hass.states).filter((id) => id.startsWith("camera."));
-  return ids
-    .sort()
-    .map((id) => ({ entity_id: id, name: hass.states[id]?.attributes?.friendly_name || id }));
-}
-
-/** Fill a select with "All types" and the type names (the built-in ones if none known). */
-function fillTypeSelect(select, names, current) {
-  const all = names?.length ? [...names] : [...BUILTIN_TYPES];
-  if (current && !all.includes(current)) all.push(current);
-  select.innerHTML = `<option value="">All types</option>${all
-    .map((n) => `<option value="${esc(n)}">${esc(n)}</option>`)
-    .join("")}`;
-  select.value = current;
-}
 
 const STYLE = `
   :host { display: block; }
@@ -267,7 +249,7 @@ class CamEventsCard extends HTMLElement {
     if (this._key === key) return;
     this._stop();
     this._key = key;
-    this._start(key).catch((err) => this._showNotice("Cam Events card", this._errText(err)));
+    this._start(key).catch((err) => this._showNotice("Cam Events card", errText(err)));
   }
 
   async _start(key) {
@@ -280,27 +262,30 @@ class CamEventsCard extends HTMLElement {
     if (problem) return this._showNotice(...problem);
     let types;
     try {
-      types = await this._hass.callWS({ type: `${DOMAIN}/event_types`, camera: entity });
+      types = await fetchEventTypes(this._hass, entity);
     } catch (err) {
       if (this._key !== key) return undefined;
       const unavailable = this._hass.states[entity]?.state === "unavailable";
       return this._showNotice(
         unavailable ? `Camera unavailable: ${entity}` : `No event history for ${entity}`,
-        this._errText(err),
+        errText(err),
       );
     }
     if (this._key !== key) return undefined;
-    this._types = types.event_types || [];
+    this._types = types;
     this._renderAll();
-    this._findMotionEntity().then(() => this._key === key && this._updateLive(true));
+    findMotionEntity(this._hass, entity).then((found) => {
+      if (this._key !== key) return;
+      this._motionEntity = found;
+      this._updateLive(true);
+    });
     this._timers.push(setInterval(() => this._renderActivity(), 60_000));
     return Promise.all([this._loadPage(0), this._loadActivity(key), this._subscribe(key)]);
   }
 
   _stop() {
-    if (this._unsub) this._unsub.then((unsub) => unsub?.()).catch(() => {});
-    this._unsubReady?.();
-    this._unsub = this._unsubReady = null;
+    this._changes?.stop();
+    this._changes = null;
     this._timers.forEach((t) => clearInterval(t));
     this._timers = [];
     this._fallbackImg = null;
@@ -319,23 +304,6 @@ class CamEventsCard extends HTMLElement {
     return null;
   }
 
-  _errText(err) {
-    if (typeof err === "number") return SOCKET_ERRORS[err] || `connection error ${err}`;
-    return err?.message || err?.code || String(err);
-  }
-
-  /** Run an action; reject if Home Assistant does not answer within ACTION_TIMEOUT_MS. */
-  _withTimeout(promise) {
-    let timer;
-    const timeout = new Promise((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error("no answer from Home Assistant (is the connection lost?)")),
-        ACTION_TIMEOUT_MS,
-      );
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-  }
-
   _cameraAvailable() {
     const state = this._hass?.states[this._config?.entity];
     return !!state && state.state !== "unavailable";
@@ -346,11 +314,9 @@ class CamEventsCard extends HTMLElement {
   /** Load a page of the timeline; offset 0 starts it over (a new filter). */
   async _loadPage(offset) {
     const seq = ++this._listSeq;
-    const msg = { type: `${DOMAIN}/events`, camera: this._config.entity, offset };
-    msg.limit = this._config.page_size;
-    if (this._filter) msg.event_type = this._filter;
+    const { entity: camera, page_size: limit } = this._config;
     try {
-      const page = await this._hass.callWS(msg);
+      const page = await fetchEvents(this._hass, { camera, offset, limit, eventType: this._filter });
       if (seq !== this._listSeq) return;
       if (offset === 0) this._events = [];
       for (const event of page.objects) this._upsert(event, false);
@@ -358,17 +324,15 @@ class CamEventsCard extends HTMLElement {
       this._error = null;
     } catch (err) {
       if (seq !== this._listSeq) return;
-      this._error = `Could not load events: ${this._errText(err)}`;
+      this._error = `Could not load events: ${errText(err)}`;
     }
     this._renderList();
   }
 
   async _loadActivity(key) {
-    const from = Math.floor(Date.now() / 1000 - this._config.hours * 3600);
-    const msg = { type: `${DOMAIN}/events`, camera: this._config.entity, event_type: "motion" };
     try {
-      const page = await this._hass.callWS({ ...msg, from, limit: 1000 });
-      if (this._key === key) this._activity = page.objects;
+      const activity = await fetchActivity(this._hass, this._config.entity, this._config.hours);
+      if (this._key === key) this._activity = activity;
     } catch (err) {
       if (this._key === key) this._activity = [];
     }
@@ -376,19 +340,15 @@ class CamEventsCard extends HTMLElement {
   }
 
   _subscribe(key) {
-    const msg = { type: `${DOMAIN}/subscribe`, camera: this._config.entity };
-    const connection = this._hass.connection;
-    // After a reconnection (Home Assistant restarted): catch up on what was missed.
-    const caughtUp = () => this._key === key && (this._loadPage(0), this._loadActivity(key));
-    connection.addEventListener?.("ready", caughtUp);
-    this._unsubReady = () => connection.removeEventListener?.("ready", caughtUp);
-    this._unsub = connection
-      .subscribeMessage((change) => this._key === key && this._onChange(change), msg)
-      .catch((err) => {
-        if (this._key === key) this._setStatus(`No live updates: ${this._errText(err)}`, true);
-        return null;
-      });
-    return this._unsub;
+    this._changes = subscribeChanges(
+      this._hass,
+      this._config.entity,
+      (change) => this._key === key && this._onChange(change),
+      // After a reconnection (Home Assistant restarted): catch up on what was missed.
+      () => this._key === key && (this._loadPage(0), this._loadActivity(key)),
+      (err) => this._key === key && this._setStatus(`No live updates: ${errText(err)}`, true),
+    );
+    return this._changes.unsubscribe;
   }
 
   /** A created or updated event, pushed by Home Assistant. */
@@ -415,48 +375,7 @@ class CamEventsCard extends HTMLElement {
 
   /** Insert or replace an event, keeping the timeline newest first; return whether it is new. */
   _upsert(event, live) {
-    const i = this._events.findIndex((e) => e.id === event.id);
-    if (i >= 0) {
-      this._events[i] = event;
-      return false;
-    }
-    const start = toMs(event.start);
-    const at = this._events.findIndex((e) => toMs(e.start) < start);
-    if (live && at < 0 && this._meta && this._meta.total_count > this._events.length) {
-      return false; // older than what is loaded: "Load more" brings it
-    }
-    this._events.splice(at < 0 ? this._events.length : at, 0, event);
-    return true;
-  }
-
-  /** Find the camera's motion sensor: same device (registry), else by its name. */
-  async _findMotionEntity() {
-    const hass = this._hass;
-    const camera = this._config.entity;
-    const pick = (list, key) => {
-      const device = list.find((e) => e[key.id] === camera)?.[key.device];
-      const same = list.filter(
-        (e) => device && e[key.device] === device && e[key.id].startsWith("binary_sensor."),
-      );
-      const found =
-        same.find((e) => e[key.tk] === "motion") ||
-        same.find((e) => hass.states[e[key.id]]?.attributes?.device_class === "motion") ||
-        same.find((e) => e[key.id].endsWith("_motion"));
-      return found?.[key.id];
-    };
-    let found = hass.entities
-      ? pick(Object.values(hass.entities), { id: "entity_id", device: "device_id", tk: "translation_key" })
-      : undefined;
-    if (!found) {
-      try {
-        const reg = await hass.callWS({ type: "config/entity_registry/list_for_display" });
-        found = pick(reg.entities || [], { id: "ei", device: "di", tk: "tk" });
-      } catch (err) {
-        /* the naming convention below */
-      }
-    }
-    const guess = `binary_sensor.${camera.split(".")[1]}_motion`;
-    this._motionEntity = found || (hass.states[guess] ? guess : null);
+    return upsertEvent(this._events, event, live, this._meta?.total_count);
   }
 
   /** The object URL of an event's snapshot (fetched once), or null. */
@@ -464,7 +383,7 @@ class CamEventsCard extends HTMLElement {
     if (!event.snapshot) return Promise.resolve(null);
     if (this._thumbs.has(event.id)) return Promise.resolve(this._thumbs.get(event.id));
     if (!this._pending.has(event.id)) {
-      const promise = this._fetchImage(event.snapshot)
+      const promise = fetchImage(this._hass, event.snapshot)
         .catch(() => null)
         .then((url) => {
           if (promise.cancelled) {
@@ -478,17 +397,6 @@ class CamEventsCard extends HTMLElement {
       this._pending.set(event.id, promise);
     }
     return this._pending.get(event.id);
-  }
-
-  async _fetchImage(path) {
-    const hass = this._hass;
-    if (typeof hass.fetchWithAuth === "function") {
-      const response = await hass.fetchWithAuth(path);
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      return URL.createObjectURL(await response.blob());
-    }
-    const signed = await hass.callWS({ type: "auth/sign_path", path, expires: 300 });
-    return hass.hassUrl ? hass.hassUrl(signed.path) : signed.path;
   }
 
   _clearThumbs(keep = new Set()) {
@@ -508,12 +416,10 @@ class CamEventsCard extends HTMLElement {
     button.disabled = true;
     this._busy = (this._busy || new Set()).add(type);
     try {
-      await this._withTimeout(
-        this._hass.callService(DOMAIN, "trigger_event", { camera: this._config.entity, type }),
-      );
+      await triggerEvent(this._hass, this._config.entity, type);
       this._setStatus(`Triggered ${type}`);
     } catch (err) {
-      this._setStatus(`Could not trigger ${type}: ${this._errText(err)}`, true);
+      this._setStatus(`Could not trigger ${type}: ${errText(err)}`, true);
     } finally {
       this._busy.delete(type);
       this._updateTriggers();
@@ -902,12 +808,9 @@ class CamEventsCard extends HTMLElement {
     if (!path) return fail("Clip unavailable: Home Assistant gave no address for it");
     let src;
     try {
-      const signed = await this._withTimeout(
-        this._hass.callWS({ type: "auth/sign_path", path, expires: 3600 }),
-      );
-      src = this._hass.hassUrl ? this._hass.hassUrl(signed.path) : signed.path;
+      src = await withTimeout(signPath(this._hass, path, 3600));
     } catch (err) {
-      return fail(`Clip unavailable: ${this._errText(err)}`);
+      return fail(`Clip unavailable: ${errText(err)}`);
     }
     if (this._selected?.id !== event.id || !box.isConnected) return undefined;
     const video = Object.assign(document.createElement("video"), {
@@ -929,100 +832,6 @@ class CamEventsCard extends HTMLElement {
     });
     box.replaceChildren(video);
     return undefined;
-  }
-}
-
-class CamEventsCardEditor extends HTMLElement {
-  constructor() {
-    super();
-    this.attachShadow({ mode: "open" }).innerHTML = `
-      <style>
-        form { display: grid; gap: 12px; padding: 4px 0; }
-        label { display: grid; gap: 4px; font-size: 14px; color: var(--secondary-text-color); }
-        select, input { font: inherit; font-size: 15px; padding: 8px; border-radius: 6px;
-          border: 1px solid var(--divider-color, #ccc); color: var(--primary-text-color);
-          background: var(--card-background-color, #fff); }
-        .hint { font-size: 13px; color: var(--secondary-text-color); }
-      </style>
-      <form>
-        <label>Camera<select name="entity"></select></label>
-        <label>Title<input name="title" placeholder="The camera's name"></label>
-        <label>Activity strip (hours)<input name="hours" type="number" min="1" max="744"></label>
-        <label>Event types shown<select name="event_type"></select></label>
-        <div class="hint"></div>
-      </form>`;
-    const form = this.shadowRoot.querySelector("form");
-    form.addEventListener("change", (ev) => this._changed(ev.target));
-    form.addEventListener("input", (ev) => ev.target.name === "title" && this._changed(ev.target));
-    form.addEventListener("submit", (ev) => ev.preventDefault());
-    this._config = {};
-  }
-
-  setConfig(config) {
-    this._config = { ...config };
-    this._render();
-  }
-
-  set hass(hass) {
-    const first = !this._hass;
-    this._hass = hass;
-    if (first) this._render();
-  }
-
-  _field(name) {
-    return this.shadowRoot.querySelector(`[name="${name}"]`);
-  }
-
-  _render() {
-    if (!this._hass) return;
-    const c = this._config;
-    const cameras = camEventsCameras(this._hass);
-    if (c.entity && !cameras.some((cam) => cam.entity_id === c.entity)) {
-      cameras.push({ entity_id: c.entity, name: `${c.entity} (not a Cam Events camera)` });
-    }
-    const entity = this._field("entity");
-    entity.innerHTML = (c.entity ? "" : `<option value="">Choose a camera</option>`) +
-      cameras.map((cam) => `<option value="${esc(cam.entity_id)}">${esc(cam.name)}
-        (${esc(cam.entity_id)})</option>`).join("");
-    entity.value = c.entity || "";
-    this.shadowRoot.querySelector(".hint").textContent = cameras.length
-      ? "" : "No Cam Events camera yet: add one under Settings → Devices & services.";
-    const active = this.shadowRoot.activeElement;
-    if (active !== this._field("title")) this._field("title").value = c.title || "";
-    if (active !== this._field("hours")) this._field("hours").value = c.hours ?? DEFAULT_HOURS;
-    this._renderTypes();
-    if (c.entity && this._typesFor !== c.entity) this._loadTypes(c.entity);
-  }
-
-  _renderTypes() {
-    fillTypeSelect(this._field("event_type"), this._types, this._config.event_type || "");
-  }
-
-  async _loadTypes(entity) {
-    this._typesFor = entity;
-    try {
-      const result = await this._hass.callWS({ type: `${DOMAIN}/event_types`, camera: entity });
-      if (this._typesFor !== entity) return;
-      this._types = result.event_types.map((t) => t.name);
-    } catch (err) {
-      this._types = null;
-    }
-    this._renderTypes();
-  }
-
-  _changed(target) {
-    if (!target.name) return;
-    const config = { ...this._config };
-    let value = target.value;
-    if (target.name === "hours") value = Number(value) > 0 ? Number(value) : undefined;
-    if (value === "" || value === undefined) delete config[target.name];
-    else config[target.name] = value;
-    if (target.name === "entity") delete config.event_type;
-    this._config = config;
-    this.dispatchEvent(
-      new CustomEvent("config-changed", { detail: { config }, bubbles: true, composed: true }),
-    );
-    if (target.name === "entity") this._render();
   }
 }
 
