@@ -525,7 +525,7 @@ async def test_card_module_registered(
     assert (await client.get("/cam_events/frontend/missing.js")).status == 404
     # The modules it imports, from the folder of its version (their imports keep it).
     version = url.rsplit("?v=", 1)[1]
-    for module in ("card-data.js", "card-editor.js"):
+    for module in ("card-data.js", "card-editor.js", "card-zones.js"):
         response = await client.get(f"/cam_events/frontend/{version}/{module}")
         assert response.status == 200, module
         assert response.headers["Cache-Control"].startswith("public, max-age=")
@@ -596,19 +596,24 @@ def _jpeg() -> bytes:
 
 
 async def _fake_page(
-    browser: Browser, *, now: datetime | None = None, fake_timers: bool = False, **setup: Any
+    browser: Browser,
+    *,
+    now: datetime | None = None,
+    fake_timers: bool = False,
+    picture: bytes | None = None,
+    **setup: Any,
 ) -> Page:
     """A page with the card and a stand-in `hass`, served from a made-up origin.
 
     `now` fixes the page's clock (Date) at that time, in UTC; `fake_timers` also makes its
-    timers wait for `page.clock` to move them on.
+    timers wait for `page.clock` to move them on; `picture` is the camera's (a JPEG).
     """
     from playwright.async_api import Route
 
     frontend = REPO / "custom_components/cam_events/frontend"
     module = (frontend / "cam-events-card.js").read_text()
     modules = {p.name: p.read_text() for p in frontend.glob("*.js")}  # what the entry imports
-    jpeg = await asyncio.to_thread(_jpeg)
+    jpeg = picture or await asyncio.to_thread(_jpeg)
 
     async def serve(route: Route) -> None:
         path = route.request.url.removeprefix(FAKE_ORIGIN).split("?")[0]
@@ -838,11 +843,30 @@ async def test_clip_that_cannot_play_says_why(
     await page.close()
 
 
+def _scene_jpeg() -> bytes:
+    """A yard as a camera sees it: sky, a street at the top, a house, a lawn, a driveway."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (640, 360), (96, 140, 70))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 640, 40), fill=(150, 185, 225))
+    draw.rectangle((0, 40, 640, 72), fill=(90, 90, 96))
+    draw.line((0, 56, 640, 56), fill=(230, 230, 230), width=2)
+    draw.rectangle((420, 110, 600, 250), fill=(170, 120, 90))
+    draw.polygon([(410, 112), (510, 80), (610, 112)], fill=(120, 60, 50))
+    draw.rectangle((490, 190, 525, 250), fill=(80, 50, 35))
+    draw.polygon([(130, 360), (330, 360), (300, 150), (220, 150)], fill=(150, 150, 150))
+    draw.ellipse((40, 90, 140, 190), fill=(50, 100, 45))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
 STREET_MASK = {
     "id": "street",
     "name": "Street",
     "kind": "mask",
-    "polygon": [[0.0, 0.0], [1.0, 0.0], [1.0, 0.2], [0.0, 0.2]],
+    "polygon": [[0.0, 0.1], [1.0, 0.1], [1.0, 0.2], [0.0, 0.2]],
     "enabled": True,
 }
 
@@ -871,7 +895,8 @@ async def test_zone_drawn_on_the_picture_is_saved(browser: Browser) -> None:
     one of its points: each save sends the polygon where it was drawn, 0..1 of the picture."""
     from playwright.async_api import expect
 
-    page = await _fake_page(browser, layout=[STREET_MASK])
+    scene = await asyncio.to_thread(_scene_jpeg)
+    page = await _fake_page(browser, layout=[STREET_MASK], picture=scene)
     await page.set_viewport_size({"width": 1000, "height": 900})
     dialog = await _open_zone_editor(page)
     # The mask already stored is shown, hatched, with its name.
@@ -882,7 +907,7 @@ async def test_zone_drawn_on_the_picture_is_saved(browser: Browser) -> None:
     await dialog.locator('.zadd[data-kind="zone"]').click()
     await dialog.locator(".zname").fill("Driveway")
     box = await _stage_box(dialog)
-    clicks = [(0.2, 0.4), (0.6, 0.35), (0.7, 0.9), (0.25, 0.8)]
+    clicks = [(0.33, 0.42), (0.48, 0.42), (0.54, 0.97), (0.19, 0.97)]
     for x, y in clicks:
         await dialog.locator(".zstage").click(
             position={"x": x * box["width"], "y": y * box["height"]}

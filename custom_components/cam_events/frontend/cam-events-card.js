@@ -473,12 +473,11 @@ class CamEventsCard extends HTMLElement {
   /** The editor of the camera's masks and zones (card-zones.js), loaded on first use. */
   async _openZones() {
     try {
-      const url = new URL(`card-zones.js${new URL(import.meta.url).search}`, import.meta.url);
-      const { openZoneEditor } = await import(url.href);
+      const { openZoneEditor } = await import(`${BASE}card-zones.js`);
       const title = this._q(".title").textContent;
       await openZoneEditor(this.shadowRoot, () => this._hass, this._config.entity, title);
     } catch (err) {
-      this._setStatus(`Could not open the zone editor: ${this._errText(err)}`, true);
+      this._setStatus(`Could not open the zone editor: ${errText(err)}`, true);
     }
   }
 

@@ -5,45 +5,22 @@
  * (its own motion sensor), delete it, save.
  *
  * Coordinates are relative to the picture (0..1, x to the right, y down), rounded to 4
- * decimals as the integration stores them. Data: the websocket commands cam_events/layout
+ * decimals as the integration stores them. Data (card-data.js): cam_events/layout
  * (read: {layout: [area], width, height}) and cam_events/layout/set (save, administrators
  * only: {layout: [area]}, or an error with a translated message, shown in the dialog). An
  * area is {id, name, kind: "mask"|"zone", polygon: [[x, y], ...], enabled, min_area?}.
  *
- * Loaded by the card on first use (a plain ES module, no build step).
+ * Loaded by the card on first use, from the folder of the card's version (a plain ES
+ * module, no build step: its relative import keeps that version).
  */
 
-const DOMAIN = "cam_events";
-const TIMEOUT_MS = 15000;
+import { errText, esc, fetchLayout, saveLayout } from "./card-data.js";
+
 const MAX_ID = 32;
 const MAX_NAME = 64;
 const ZONE_COLOURS = ["#03a9f4", "#ff9800", "#8bc34a", "#e91e63", "#9c27b0", "#00bcd4", "#ffc107"];
-// home-assistant-js-websocket rejects with these numbers, not Errors.
-const SOCKET_ERRORS = {
-  1: "cannot connect to Home Assistant",
-  2: "the login is no longer valid",
-  3: "the connection to Home Assistant was lost",
-};
 
-const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-const esc = (value) => String(value ?? "").replace(/[&<>"']/g, (c) => ESCAPES[c]);
 const round = (v) => Math.round(Math.min(Math.max(v, 0), 1) * 10000) / 10000;
-
-function errText(err) {
-  if (typeof err === "number") return SOCKET_ERRORS[err] || `connection error ${err}`;
-  return err?.message || err?.code || String(err);
-}
-
-function withTimeout(promise) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error("no answer from Home Assistant (is the connection lost?)")),
-      TIMEOUT_MS,
-    );
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** An id for a new area from its name: [a-z0-9_], at most 32, not one of `taken`. */
 function areaId(name, kind, taken) {
@@ -161,9 +138,7 @@ class ZoneEditor {
     this.render();
     this.showPicture();
     try {
-      const answer = await withTimeout(
-        this.getHass().callWS({ type: `${DOMAIN}/layout`, camera: this.camera }),
-      );
+      const answer = await fetchLayout(this.getHass(), this.camera);
       this.areas = (answer.layout || []).map((a) => ({ ...a, polygon: a.polygon.map((p) => [...p]) }));
       if (answer.width > 0 && answer.height > 0) this.setRatio(answer.width, answer.height);
       this.loaded = true;
@@ -383,9 +358,7 @@ class ZoneEditor {
     this.q(".zsave").disabled = true;
     this.message("Saving…");
     try {
-      const answer = await withTimeout(
-        this.getHass().callWS({ type: `${DOMAIN}/layout/set`, camera: this.camera, layout }),
-      );
+      const answer = await saveLayout(this.getHass(), this.camera, layout);
       const keep = this.areas[this.selected] ? layout[this.selected]?.id : null;
       this.areas = (answer?.layout || layout).map((a) => ({ ...a, polygon: a.polygon.map((p) => [...p]) }));
       this.selected = this.areas.findIndex((a) => a.id === keep);
