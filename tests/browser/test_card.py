@@ -959,6 +959,15 @@ async def test_zone_drawn_on_the_picture_is_saved(browser: Browser) -> None:
     assert moved["polygon"][0] == zone["polygon"][0]
     assert moved["polygon"][2:] == zone["polygon"][2:]
 
+    # A double click removes a point; a closed polygon keeps at least 3.
+    await dialog.locator('.handle[data-point="3"]').dblclick()
+    await expect(dialog.locator(".handle")).to_have_count(3)
+    await dialog.locator('.handle[data-point="0"]').dblclick()
+    await expect(dialog.locator(".zmsg")).to_have_text(
+        "Driveway needs at least 3 points: delete it instead."
+    )
+    await expect(dialog.locator(".handle")).to_have_count(3)
+
     # Made a mask, then deleted: each save sends what the user sees.
     await dialog.locator(".zkind").select_option("mask")
     await expect(dialog.locator("svg polygon.mask")).to_have_count(2)
@@ -975,7 +984,7 @@ async def test_zone_drawn_on_the_picture_is_saved(browser: Browser) -> None:
 @pytest.mark.timeout(60)
 async def test_zone_editor_says_why_a_save_fails(browser: Browser) -> None:
     """A save Home Assistant refuses shows its message; so does an area with too few points,
-    and a layout that cannot be read."""
+    a close with unsaved changes, and a layout that cannot be read."""
     from playwright.async_api import expect
 
     page = await _fake_page(browser)
@@ -1011,7 +1020,13 @@ async def test_zone_editor_says_why_a_save_fails(browser: Browser) -> None:
     await expect(message).to_have_class(re.compile(r"\berror\b"))
     assert len(await page.evaluate("window.savedLayouts")) == 1
     await expect(dialog.locator(".zlist button")).to_have_text(["Door"])  # kept to fix
+    # Closing with unsaved changes warns first; closing again discards them.
     await dialog.locator(".zclose").click()
+    await expect(message).to_have_text(
+        "Unsaved changes: save them, or close again to discard them."
+    )
+    await expect(dialog).to_be_visible()
+    await page.keyboard.press("Escape")
     await expect(dialog).to_be_hidden()
 
     # The integration has no layout command (or refuses it): said, and nothing can be saved.

@@ -18,6 +18,7 @@ import { errText, esc, fetchLayout, saveLayout } from "./card-data.js";
 
 const MAX_ID = 32;
 const MAX_NAME = 64;
+const DOUBLE_CLICK_MS = 400;
 const ZONE_COLOURS = ["#03a9f4", "#ff9800", "#8bc34a", "#e91e63", "#9c27b0", "#00bcd4", "#ffc107"];
 
 const round = (v) => Math.round(Math.min(Math.max(v, 0), 1) * 10000) / 10000;
@@ -131,6 +132,7 @@ class ZoneEditor {
   async open() {
     this.dialog.showModal();
     this.loaded = false;
+    this.dirty = false;
     this.areas = [];
     this.selected = -1;
     this.drawing = false;
@@ -149,8 +151,20 @@ class ZoneEditor {
     this.render();
   }
 
+  /** Close, unless there are unsaved changes: then say so, and close on a second try. */
   close() {
+    if (this.dirty && !this.discard) {
+      this.discard = true;
+      this.message("Unsaved changes: save them, or close again to discard them.", true);
+      return;
+    }
     this.dialog.close();
+  }
+
+  /** The user changed something not saved yet. */
+  changed() {
+    this.dirty = true;
+    this.discard = false;
   }
 
   setRatio(width, height) {
@@ -203,22 +217,30 @@ class ZoneEditor {
       const area = this.areas[this.selected];
       if (!area) return;
       area.name = ev.target.value;
+      this.changed();
       this.render(false);
     });
     this.q(".zkind").addEventListener("change", (ev) => {
       const area = this.areas[this.selected];
       if (area) area.kind = ev.target.value;
+      this.changed();
       this.render();
     });
     this.q(".zenabled").addEventListener("change", (ev) => {
       const area = this.areas[this.selected];
       if (area) area.enabled = ev.target.checked;
+      this.changed();
       this.render();
     });
     stage.addEventListener("pointerdown", (ev) => this.pointerDown(ev));
     stage.addEventListener("pointermove", (ev) => this.pointerMove(ev));
     stage.addEventListener("pointerup", (ev) => this.pointerUp(ev));
     stage.addEventListener("pointercancel", () => { this.drag = null; });
+    // Escape closes the dialog as Close does (unsaved changes are not lost at once).
+    this.dialog.addEventListener("cancel", (ev) => {
+      ev.preventDefault();
+      this.close();
+    });
   }
 
   /** The pointer's place on the picture, 0..1. */
@@ -247,6 +269,7 @@ class ZoneEditor {
     if (!drag.moved && Math.hypot(ev.clientX - drag.x, ev.clientY - drag.y) < 3) return;
     drag.moved = true;
     area.polygon[drag.point] = this.at(ev);
+    this.changed();
     this.render(false);
   }
 
@@ -255,14 +278,21 @@ class ZoneEditor {
     this.drag = this.press = null;
     if (drag) {
       const area = this.areas[this.selected];
-      if (!drag.moved && this.drawing && drag.point === 0 && area?.polygon.length >= 3) this.finish();
-      else if (drag.moved) this.message("");
+      // A double click on a point removes it (the stage holds the pointer: no dblclick).
+      const last = this.lastTap;
+      this.lastTap = drag.moved ? null : { point: drag.point, at: ev.timeStamp };
+      if (drag.moved) this.message("");
+      else if (last?.point === drag.point && ev.timeStamp - last.at < DOUBLE_CLICK_MS) {
+        this.lastTap = null;
+        this.removePoint(drag.point);
+      } else if (this.drawing && drag.point === 0 && area?.polygon.length >= 3) this.finish();
       return;
     }
     if (!press || Math.hypot(ev.clientX - press.x, ev.clientY - press.y) > 5) return;
     if (this.drawing) {
       const area = this.areas[this.selected];
       area.polygon.push(this.at(ev));
+      this.changed();
       this.render();
       return;
     }
@@ -280,6 +310,7 @@ class ZoneEditor {
     this.areas.push({ id: null, name, kind, polygon: [], enabled: true });
     this.selected = this.areas.length - 1;
     this.drawing = true;
+    this.changed();
     this.message("");
     this.render();
     this.q(".zname").select();
@@ -306,6 +337,21 @@ class ZoneEditor {
     if (!area?.polygon.length) return;
     area.polygon.pop();
     this.drawing = true;
+    this.changed();
+    this.render();
+  }
+
+  /** Remove one point (a double click on it); a closed polygon keeps at least 3. */
+  removePoint(index) {
+    const area = this.areas[this.selected];
+    if (!area?.polygon[index]) return;
+    if (!this.drawing && area.polygon.length <= 3) {
+      this.message(`${area.name || "The area"} needs at least 3 points: delete it instead.`, true);
+      return;
+    }
+    area.polygon.splice(index, 1);
+    this.changed();
+    this.message("");
     this.render();
   }
 
@@ -314,6 +360,7 @@ class ZoneEditor {
     this.areas.splice(this.selected, 1);
     this.selected = -1;
     this.drawing = false;
+    this.changed();
     this.message("");
     this.render();
   }
@@ -362,6 +409,7 @@ class ZoneEditor {
       const keep = this.areas[this.selected] ? layout[this.selected]?.id : null;
       this.areas = (answer?.layout || layout).map((a) => ({ ...a, polygon: a.polygon.map((p) => [...p]) }));
       this.selected = this.areas.findIndex((a) => a.id === keep);
+      this.dirty = false;
       this.message(`Saved ${this.areas.length} area${this.areas.length === 1 ? "" : "s"}: detection uses them now.`);
     } catch (err) {
       this.message(`Could not save: ${errText(err)}`, true);
@@ -437,7 +485,7 @@ class ZoneEditor {
       return `Click on the picture to place the points of ${area.name || "the area"}; ` +
         "click the first point (yellow) or Finish drawing to close it.";
     }
-    if (area) return "Drag a point to move it. Save to apply the change.";
+    if (area) return "Drag a point to move it, double-click it to remove it. Save to apply.";
     if (!this.areas.length) return "No masks or zones yet: the whole picture counts for motion.";
     return "Click an area to change it.";
   }
