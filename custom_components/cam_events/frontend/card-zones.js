@@ -63,6 +63,7 @@ const STYLE = `
     box-sizing: border-box; border-radius: 50%; background: #fff; border: 2px solid #000;
     pointer-events: auto; cursor: move; touch-action: none; }
   .handle.first { background: #ffeb3b; }
+  @media (pointer: coarse) { .handle { width: 26px; height: 26px; margin: -13px 0 0 -13px; } }
   .zlist { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 6px; }
   .zlist button { display: inline-flex; align-items: center; gap: 6px; }
   .zlist button.on { background: rgba(3, 169, 244, 0.15); }
