@@ -41,9 +41,9 @@ const STYLE = `
   .zwrap { display: flex; flex-direction: column; gap: 10px; padding: 12px 16px 16px; }
   .zhead { display: flex; align-items: center; justify-content: space-between; gap: 8px; }
   .zhead h3 { margin: 0; font-size: 18px; font-weight: 500; }
+  /* Not clipped: a point on the picture's edge keeps its whole handle to grab. */
   .zstage { position: relative; width: 100%; aspect-ratio: 16 / 9; background: #222;
-    border-radius: 6px; overflow: hidden; user-select: none; touch-action: none;
-    cursor: crosshair; }
+    user-select: none; touch-action: none; cursor: crosshair; }
   .zstage > img, .zstage > svg, .zmarks { position: absolute; inset: 0; width: 100%;
     height: 100%; display: block; }
   .zstage > img { object-fit: fill; }
