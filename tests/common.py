@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 import time
 from typing import Any
 from unittest.mock import patch
@@ -137,3 +138,30 @@ def only_platform(platform: Platform) -> Iterator[None]:
         patch("custom_components.cam_events.PROFILE_PLATFORMS", (platform,)),
     ):
         yield
+
+
+# ---- handler services ------------------------------------------------------------------
+
+CAMERA = "camera.porch"
+"""The camera entity of the `camera` fixture (named Porch)."""
+
+
+async def call(hass: HomeAssistant, service: str, **data: Any) -> Any:
+    return await hass.services.async_call(
+        DOMAIN, service, data, blocking=True, return_response=True
+    )
+
+
+async def trigger(hass: HomeAssistant) -> dict[str, Any]:
+    return await call(hass, "trigger_event", camera=CAMERA, type="manual")  # type: ignore[no-any-return]
+
+
+async def snapshot_bytes(hass: HomeAssistant, entry: Any, event_id: str) -> bytes:
+    path = Path(hass.config.path("cam_events", "snapshots", entry.entry_id, f"{event_id}.jpg"))
+    return await hass.async_add_executor_job(path.read_bytes)
+
+
+async def event_handlers(hass: HomeAssistant, event_id: str) -> list[dict[str, Any]]:
+    page = await call(hass, "list_events", camera=CAMERA, limit=100)
+    event = next(e for e in page["objects"] if e["id"] == event_id)
+    return event["handlers"]  # type: ignore[no-any-return]

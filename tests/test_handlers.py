@@ -13,10 +13,11 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant import loader
 from homeassistant.config_entries import SOURCE_USER, ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.setup import async_setup_component
 import probatio as vol
 import pytest
@@ -31,10 +32,15 @@ from custom_components.cam_events.const import DOMAIN
 from custom_components.cam_events.data import DATA_DOMAIN
 from custom_components.cam_events.delivery.outbox import Job, new_job_id
 from tests.common import (
+    CAMERA,
     PEER_PASSWORD as PASSWORD,
     PEER_USER as USER,
     add_profile,
+    call,
+    event_handlers,
     smtp_data,
+    snapshot_bytes,
+    trigger,
     wait_for,
     wait_real,
 )
@@ -47,8 +53,6 @@ from tests.peers.vsftpd import (
     USER as VSFTPD_USER,
     Vsftpd,
 )
-
-CAMERA = "camera.porch"
 
 
 @pytest.fixture(autouse=True)
@@ -63,27 +67,6 @@ def form_defaults(result: Any) -> dict[str, Any]:
     """Return the values a form is filled with."""
     schema = result["data_schema"].schema
     return {str(key): key.default() for key in schema if key.default is not vol.UNDEFINED}
-
-
-async def call(hass: HomeAssistant, service: str, **data: Any) -> Any:
-    return await hass.services.async_call(
-        DOMAIN, service, data, blocking=True, return_response=True
-    )
-
-
-async def trigger(hass: HomeAssistant) -> dict[str, Any]:
-    return await call(hass, "trigger_event", camera=CAMERA, type="manual")  # type: ignore[no-any-return]
-
-
-async def snapshot_bytes(hass: HomeAssistant, entry: Any, event_id: str) -> bytes:
-    path = Path(hass.config.path("cam_events", "snapshots", entry.entry_id, f"{event_id}.jpg"))
-    return await hass.async_add_executor_job(path.read_bytes)
-
-
-async def event_handlers(hass: HomeAssistant, event_id: str) -> list[dict[str, Any]]:
-    page = await call(hass, "list_events", camera=CAMERA, limit=100)
-    event = next(e for e in page["objects"] if e["id"] == event_id)
-    return event["handlers"]  # type: ignore[no-any-return]
 
 
 # ---- e-mail -----------------------------------------------------------------------------
@@ -110,6 +93,32 @@ async def test_email_profile_flow_errors(hass: HomeAssistant, smtp: SmtpServer) 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Mail"
     await hass.async_block_till_done()
+
+
+async def test_delivery_sensor_changes_once_the_event_has_its_result(
+    hass: HomeAssistant, camera: Any, smtp: SmtpServer
+) -> None:
+    """When "last delivery" changes, the event already says how its handler ended.
+
+    The sensor used to change first and the result was written after it, so an automation
+    or the card reading the event on that change saw "queued" for a mail already sent.
+    """
+    await add_profile(hass, "smtp", smtp_data(smtp))
+    event = await trigger(hass)
+    store = hass.data[DATA_DOMAIN].store
+    seen: list[list[str]] = []
+
+    @callback
+    def delivered(change: Event[EventStateChangedData]) -> None:
+        stored = store.get(event["id"])  # read at the moment of the change, not later
+        seen.append([h["status"] for h in stored.handlers] if stored else [])
+
+    unsub = async_track_state_change_event(hass, "sensor.mail_last_delivery", delivered)
+    response = await call(hass, "send_email", camera=CAMERA, profile="Mail")
+    assert response["status"] == "queued"
+    await wait_for(lambda: bool(seen), 10)
+    unsub()
+    assert seen[0] == ["sent"]
 
 
 async def test_send_email_with_the_event_frame(

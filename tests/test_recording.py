@@ -335,7 +335,7 @@ async def test_a_job_waiting_for_its_clip_spends_no_attempts(
     a recording of several seconds must not make the job a dead letter.
     """
     import custom_components.cam_events as integration
-    from tests.test_handlers import add_profile, event_handlers
+    from tests.common import add_profile, event_handlers
 
     monkeypatch.setattr(integration, "OUTBOX_BACKOFF_INITIAL", 0.2)
     monkeypatch.setattr(integration, "OUTBOX_BACKOFF_MAX", 0.2)

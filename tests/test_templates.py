@@ -13,9 +13,8 @@ from homeassistant.exceptions import ServiceValidationError
 import pytest
 
 from custom_components.cam_events import handler_services
-from tests.common import setup_camera, wait_for
+from tests.common import CAMERA, add_profile, call, setup_camera, smtp_data, trigger, wait_for
 from tests.peers.smtp import SmtpServer
-from tests.test_handlers import CAMERA, add_profile, call, smtp_data, trigger
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.helpers.typing import ConfigType
 
+from .camera_events import CameraEvents, async_remove_catalog
 from .card import async_register_card
 from .const import (
     DOMAIN,
@@ -43,9 +44,8 @@ from .events.retention import delete_clips, over_cap
 from .events.snapshots import delete_snapshots
 from .events.store import EventStore
 from .handler_services import async_setup_handler_services
-from .handlers import ProfileRuntime
 from .http_api import async_setup_http
-from .hub import CameraEvents, async_remove_catalog
+from .profile_runtime import ProfileRuntime
 from .runtime import CameraRuntime
 from .services import async_setup_services
 from .settings import retention_settings

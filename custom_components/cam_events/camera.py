@@ -6,10 +6,10 @@ from homeassistant.components.camera import Camera, CameraEntityDescription, Cam
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .camera_events import CAMERA_KEY
 from .const import CONF_MOTION_DETECTION
 from .data import CamEventsConfigEntry
 from .entity import CamEventsEntity
-from .hub import CAMERA_KEY
 
 PARALLEL_UPDATES = 0
 

@@ -17,10 +17,10 @@ from .profiles import kind_of
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from .camera_events import CameraEvents, EventChange
     from .delivery.outbox import Outbox, OutboxStore
     from .events.store import EventStore
-    from .handlers import ProfileRuntime
-    from .hub import CameraEvents, EventChange
+    from .profile_runtime import ProfileRuntime
     from .runtime import CameraRuntime
 
 

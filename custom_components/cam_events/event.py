@@ -9,9 +9,9 @@ from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .camera_events import EventChange
 from .data import CamEventsConfigEntry
 from .entity import CamEventsEntity
-from .hub import EventChange
 
 PARALLEL_UPDATES = 0
 

@@ -91,7 +91,7 @@ class HandlerResults:
             event.handlers = [h for h in event.handlers if key is None or h.get("job") != key]
             event.handlers.append(result)
             await hass.async_add_executor_job(store.update, event)
-        from .access import loaded_camera_events  # here: access imports data, which imports this
+        from .lookups import loaded_camera_events  # here: access imports data, which imports this
 
         if (camera := loaded_camera_events(hass, event.camera)) is not None:
             camera.async_dispatch_updated(event)

@@ -21,7 +21,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.thread import ThreadWithException
 import probatio as vol
 
-from .access import camera_events
+from .camera_events import CameraEvents
 from .const import CONF_PATTERN, DOMAIN
 from .data import DATA_DOMAIN, is_profile, profile_entries
 from .delivery import email
@@ -32,8 +32,8 @@ from .delivery.registry import BY_SERVICE
 from .delivery.request import CLIP_WAIT, Ask, Message, Plan, build_job, clip_waits, plan
 from .errors import raise_translated_error, validation_error
 from .events.model import Event, new_event_id
-from .handlers import ProfileRuntime
-from .hub import CameraEvents
+from .lookups import camera_events
+from .profile_runtime import ProfileRuntime
 from .profiles import kind_of
 
 DEFAULT_SUBJECT = "{{ camera }}: {{ event.type }} event"

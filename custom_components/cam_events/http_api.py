@@ -18,7 +18,13 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError,
 from homeassistant.helpers import entity_registry as er
 from multidict import MultiDict
 
-from .access import (
+from .authz import check_read
+from .camera_events import CameraEvents
+from .data import DATA_DOMAIN
+from .errors import translate_errors, validation_error
+from .events.catalog import CAPABILITY_NAMES, SETTING_NAMES, CatalogError
+from .events.snapshots import read_snapshot
+from .lookups import (
     MAX_DURATION,
     async_list_events,
     camera_entity_ids,
@@ -28,12 +34,6 @@ from .access import (
     event_times,
     to_timestamp,
 )
-from .authz import check_read
-from .data import DATA_DOMAIN
-from .errors import translate_errors, validation_error
-from .events.catalog import CAPABILITY_NAMES, SETTING_NAMES, CatalogError
-from .events.snapshots import read_snapshot
-from .hub import CameraEvents
 
 _LOGGER = logging.getLogger(__name__)
 

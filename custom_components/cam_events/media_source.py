@@ -16,11 +16,11 @@ from homeassistant.components.media_source import (
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
-from .access import camera_entity_ids
 from .authz import current_user, may_read
 from .const import DOMAIN
 from .data import DATA_DOMAIN, camera_entries, is_camera
 from .events.model import Event
+from .lookups import camera_entity_ids
 
 PAGE_SIZE = 100
 SIGNED_FOR = timedelta(hours=2)

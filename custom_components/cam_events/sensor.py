@@ -18,7 +18,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .data import CamEventsAnyConfigEntry, is_camera
 from .entity import CamEventsEntity, ProfileEntity
-from .handlers import ProfileRuntime
+from .profile_runtime import ProfileRuntime
 from .runtime import CameraRuntime
 from .video.stream_worker import StreamState
 

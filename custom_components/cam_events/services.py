@@ -12,7 +12,11 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.service import async_register_admin_service
 import probatio as vol
 
-from .access import (
+from .authz import async_context_user, check_read, readable
+from .const import DOMAIN
+from .errors import failure, raise_translated_error, validation_error
+from .events.catalog import CAPABILITY_NAMES, MANUAL, SETTING_NAMES
+from .lookups import (
     MAX_DURATION,
     async_list_events,
     camera_entity_ids,
@@ -22,10 +26,6 @@ from .access import (
     event_times,
     to_timestamp,
 )
-from .authz import async_context_user, check_read, readable
-from .const import DOMAIN
-from .errors import failure, raise_translated_error, validation_error
-from .events.catalog import CAPABILITY_NAMES, MANUAL, SETTING_NAMES
 
 CAMERA = "camera"
 NAME = "name"

@@ -15,17 +15,17 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, Unauthorized
 import probatio as vol
 
-from .access import (
+from .authz import check_read, may_read, readable
+from .camera_events import EventChange
+from .data import DATA_DOMAIN
+from .errors import translate_errors
+from .lookups import (
     async_list_events,
     camera_entity_ids,
     camera_events,
     check_paging,
     to_timestamp,
 )
-from .authz import check_read, may_read, readable
-from .data import DATA_DOMAIN
-from .errors import translate_errors
-from .hub import EventChange
 
 type Command = Callable[[HomeAssistant, websocket_api.ActiveConnection, dict[str, Any]], None]
 type AsyncCommand = Callable[

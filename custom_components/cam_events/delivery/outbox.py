@@ -45,7 +45,7 @@ import time
 from typing import Any, Final, Protocol
 
 from ..events.model import new_event_id
-from ..sqlite_store import SqliteStore, transaction
+from ..events.sqlite import SqliteStore, transaction
 from .base import DeliveryError, PermanentDeliveryError
 
 __all__ = [

@@ -18,8 +18,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from ..sqlite_store import SqliteStore, transaction
 from .model import ROW_FIELDS, Event
+from .sqlite import SqliteStore, transaction
 
 __all__ = ["MAX_LIMIT", "SCHEMA_VERSION", "EventStore", "Page"]
 

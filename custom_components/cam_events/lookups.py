@@ -21,8 +21,8 @@ from .errors import validation_error
 from .events.model import Event
 
 if TYPE_CHECKING:
+    from .camera_events import CameraEvents
     from .data import CamEventsConfigEntry
-    from .hub import CameraEvents
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ from .delivery.request import clip_note, outgoing, waits_for_clip
 from .profiles import HassHost, kind_of, pause_gate, time_filter, transport_of
 
 if TYPE_CHECKING:
+    from .camera_events import EventChange
     from .data import ProfileConfigEntry
-    from .hub import EventChange
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -180,13 +180,20 @@ class ProfileRuntime:
                     translation_key="profile_auth_failed",
                     translation_placeholders={"name": self.name},
                 )
-        if job.event_id is not None and job.handler != "heartbeat":
-            domain = self.hass.data[DATA_DOMAIN]
-            self.hass.async_create_task(
-                domain.results.async_outcome(self.hass, domain.store, job, outcome, self.name),
-                f"{DOMAIN} handler result",
-            )
-        self._notify()
+        if job.event_id is None or job.handler == "heartbeat":
+            self._notify()
+            return
+        domain = self.hass.data[DATA_DOMAIN]
+
+        async def record_then_notify() -> None:
+            # The health sensors change once the event carries the result, never before:
+            # whoever reads the event on "last delivery" changing sees how it ended.
+            try:
+                await domain.results.async_outcome(self.hass, domain.store, job, outcome, self.name)
+            finally:
+                self._notify()
+
+        self.hass.async_create_task(record_then_notify(), f"{DOMAIN} handler result")
 
     @property
     def _issue_id(self) -> str:
