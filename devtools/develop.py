@@ -445,6 +445,12 @@ async def _set_options(client: _Client, entry_id: str, options: Mapping[str, Any
     form = await client.request(
         "POST", "/api/config/config_entries/options/flow", {"handler": entry_id}
     )
+    if form.get("type") == "menu":  # a camera: detection settings, or masks and zones
+        form = await client.request(
+            "POST",
+            f"/api/config/config_entries/options/flow/{form['flow_id']}",
+            {"next_step_id": "detection"},
+        )
     values = {
         field["name"]: field["default"] for field in form["data_schema"] if "default" in field
     }

@@ -254,6 +254,10 @@ async def test_options_flow_applies_live(hass: HomeAssistant, clip_path: Path) -
     worker = entry.runtime_data.stream.worker
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["step_id"] == "init"
+    assert result["menu_options"] == ["detection", "areas"]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "detection"}
+    )
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         {
@@ -282,6 +286,9 @@ async def test_recording_options_restart_the_stream(hass: HomeAssistant, clip_pa
     entry = await setup_camera(hass, str(clip_path))
     worker = entry.runtime_data.stream.worker
     result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "detection"}
+    )
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_PREROLL: 2.5, CONF_OFF_DELAY: 3}
     )

@@ -146,9 +146,23 @@ async def _forms(hass: HomeAssistant) -> list[tuple[str, dict[str, Any]]]:
     for entry in entries:
         entry.add_to_hass(hass)
         forms.append(("config", dict(await entry.start_reconfigure_flow(hass))))
-        forms.append(
-            ("options", dict(await hass.config_entries.options.async_init(entry.entry_id)))
-        )
+        options = hass.config_entries.options
+        result = await options.async_init(entry.entry_id)
+        if result["type"] is FlowResultType.MENU:  # a camera: detection, masks and zones
+            forms.append(
+                (
+                    "options",
+                    dict(
+                        await options.async_configure(
+                            result["flow_id"], {"next_step_id": "detection"}
+                        )
+                    ),
+                )
+            )
+            result = await options.async_init(entry.entry_id)
+            await options.async_configure(result["flow_id"], {"next_step_id": "areas"})
+            result = await options.async_configure(result["flow_id"], {"next_step_id": "add_area"})
+        forms.append(("options", dict(result)))
     forms.append(("config", dict(await entries[0].start_reauth_flow(hass))))
     for _, result in forms:
         assert result["type"] is FlowResultType.FORM, result
@@ -250,7 +264,14 @@ def test_services_yaml_options_are_translated() -> None:
 
 # Error classes and helpers whose first argument is an exception key and whose keyword
 # arguments are its placeholders.
-KEYED_ERRORS = {"validation_error", "failure", "CatalogError", "NamingError"}
+KEYED_ERRORS = {
+    "validation_error",
+    "failure",
+    "CatalogError",
+    "NamingError",
+    "LayoutError",
+    "PolygonError",
+}
 
 
 def _module_name(path: Path) -> str:
@@ -360,9 +381,26 @@ def test_device_trigger_strings_use_the_triggers_fields() -> None:
         assert placeholders(text) <= fields, ".".join(path)
 
 
+def test_entity_name_placeholders_are_supplied() -> None:
+    """Entity names ask only for placeholders an entity sets (`_attr_translation_placeholders`)."""
+    supplied: set[str] = set()
+    for path in sorted(PACKAGE.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Attribute) and t.attr == "_attr_translation_placeholders"
+                for t in node.targets
+            ):
+                keys = _keys_of(node.value, None, _module_name(path))
+                assert keys is not None, f"{path.name}:{node.lineno}: placeholders not readable"
+                supplied |= keys
+    assert supplied  # the scan finds the zone entities' placeholders (guards the scan itself)
+    for path, text in leaves(STRINGS["entity"]):
+        assert placeholders(text) <= supplied, ".".join(path)
+
+
 def test_no_other_string_asks_for_a_placeholder() -> None:
     """Sections no test above checks carry no placeholders (so every placeholder is checked)."""
-    checked = {"config", "options", "exceptions", "issues", "device_automation"}
+    checked = {"config", "options", "exceptions", "issues", "device_automation", "entity"}
     unchecked = [
         ".".join(path)
         for path, text in leaves(STRINGS)

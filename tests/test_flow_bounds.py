@@ -136,6 +136,9 @@ async def test_profile_input_that_crashed_the_form(
 async def test_camera_options_refuse_nan(hass: HomeAssistant, still_clip_path: Path) -> None:
     entry = await setup_camera(hass, str(still_clip_path))
     result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "detection"}
+    )
     defaults = {key.schema: key.default() for key in result["data_schema"].schema if key.default}
     for key in ("threshold", "min_area", "detect_fps", "preroll", "retention_days"):
         result = await hass.config_entries.options.async_configure(

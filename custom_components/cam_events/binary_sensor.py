@@ -12,8 +12,10 @@ from homeassistant.components.binary_sensor import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .area_entities import async_follow_areas
 from .data import CamEventsConfigEntry
 from .entity import CamEventsEntity
+from .video.zones import Area, Layout
 
 PARALLEL_UPDATES = 0
 
@@ -34,8 +36,21 @@ async def async_setup_entry(
     entry: CamEventsConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the motion sensor."""
+    """Add the motion and tamper sensors, and one motion sensor per zone."""
     async_add_entities([MotionBinarySensor(entry, MOTION), TamperBinarySensor(entry, TAMPER)])
+
+    def zones(layout: Layout) -> tuple[Area, ...]:
+        return layout.zones
+
+    async_follow_areas(
+        hass,
+        entry,
+        "binary_sensor",
+        "zone",
+        zones,
+        lambda area: ZoneMotionBinarySensor(entry, area),
+        async_add_entities,
+    )
 
 
 class MotionBinarySensor(CamEventsEntity, BinarySensorEntity):
@@ -84,3 +99,41 @@ class TamperBinarySensor(CamEventsEntity, BinarySensorEntity):
         if result is None:
             return None
         return {"contrast": result.contrast, "brightness": result.mean}
+
+
+class ZoneMotionBinarySensor(CamEventsEntity, BinarySensorEntity):
+    """Motion inside one zone, with the camera's off-delay."""
+
+    def __init__(self, entry: CamEventsConfigEntry, area: Area) -> None:
+        """Bind to the zone (its id is stable; its name may change)."""
+        super().__init__(
+            entry,
+            BinarySensorEntityDescription(
+                key=f"zone_{area.id}",
+                translation_key="zone_motion",
+                device_class=BinarySensorDeviceClass.MOTION,
+            ),
+        )
+        self.zone_id = area.id
+        self._attr_translation_placeholders = {"zone": area.name}
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the zone's motion."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.runtime.async_on_zones(self._async_write_if_changed))
+
+    @property
+    def is_on(self) -> bool:
+        """Whether there is motion in the zone."""
+        return self.runtime.zone_motion.get(self.zone_id, False)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Share of the zone that changed and where, when its latest motion started."""
+        result = self.runtime.zone_last.get(self.zone_id)
+        if result is None:
+            return None
+        return {
+            "changed_area": round(result.changed_ratio * 100, 2),
+            "bounding_box": list(result.bbox) if result.bbox else None,
+        }

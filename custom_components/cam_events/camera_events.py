@@ -23,6 +23,7 @@ from .events.catalog import MOTION, NET, TAMPER, Catalog, CatalogError, EventTyp
 from .events.model import Event, new_event_id
 from .events.rate import TokenBucket
 from .events.snapshots import read_snapshot, write_snapshot
+from .layout import layout_of
 from .signal import Signal
 from .video.clip import ClipError
 
@@ -315,9 +316,12 @@ class CameraEvents:
         except CatalogError as err:  # not received: dropped at the door
             _LOGGER.debug("%s event of %s dropped: %s", type_name, self.entry.title, err)
 
-    async def async_end(self, key: str) -> None:
-        """Close the open event of `key`, if any."""
+    async def async_end(self, key: str, *, zones: list[str] | None = None) -> None:
+        """Close the open event of `key`, if any (a motion's `zones`: all it touched)."""
         async with self._lock:
+            event = self._open.get(key)
+            if event is not None and zones:
+                event.metadata["zones"] = zones
             await self._async_end(key)
 
     async def async_end_all(self) -> None:
@@ -361,9 +365,16 @@ class CameraEvents:
             if result is not None:
                 metadata["changed_area"] = round(result.changed_ratio * 100, 2)
                 metadata["bounding_box"] = list(result.bbox) if result.bbox else None
+                metadata["zones"] = self._zone_names(result.touched)
             self._task(self.async_begin(MOTION, MOTION, metadata))
         else:
-            self._task(self.async_end(MOTION))
+            zones = self._zone_names(result.touched) if result is not None else None
+            self._task(self.async_end(MOTION, zones=zones))
+
+    def _zone_names(self, touched: tuple[str, ...]) -> list[str]:
+        """Names of the zones a motion touched, in order of first touch."""
+        layout = layout_of(self.entry.options)
+        return [area.name for zone_id in touched if (area := layout.get(zone_id)) is not None]
 
     @callback
     def async_tamper_changed(self, result: TamperResult) -> None:

@@ -19,11 +19,13 @@ from homeassistant.const import CONF_NAME, CONF_PASSWORD, CONF_URL, CONF_USERNAM
 from homeassistant.core import callback
 import probatio as vol
 
+from .area_flow import AreaOptionsSteps
 from .const import (
     CONF_DECODE_MODE,
     CONF_DETECT_FPS,
     CONF_DETECT_URL,
     CONF_KIND,
+    CONF_LAYOUT,
     CONF_MAX_CLIP,
     CONF_MIN_AREA,
     CONF_MOTION_DETECTION,
@@ -405,16 +407,27 @@ for _kind in PROFILE_KINDS:
     setattr(CamEventsConfigFlow, f"async_step_{_kind}", _profile_step(_kind))
 
 
-class CamEventsOptionsFlow(OptionsFlow):
-    """Detection settings, or a profile's time filters and pause; applied without a restart."""
+class CamEventsOptionsFlow(AreaOptionsSteps):
+    """Detection settings and masks and zones, or a profile's schedule; applied live."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Sensitivity, area, rate, off-delay, on/off."""
+        """Offer a camera's detection settings, or its masks and zones (see area_flow)."""
         if not is_camera(self.config_entry):
             return await self.async_step_schedule()
+        return self.async_show_menu(step_id="init", menu_options=["detection", "areas"])
+
+    async def async_step_detection(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Sensitivity, area, rate, off-delay, on/off."""
         errors: dict[str, str] = {}
         if user_input is not None and not (errors := not_finite(user_input)):
-            return self.async_create_entry(data=user_input)
+            kept = {
+                k: self.config_entry.options[k]
+                for k in (CONF_LAYOUT,)
+                if k in self.config_entry.options
+            }
+            return self.async_create_entry(data={**user_input, **kept})
         typed = {k: v for k, v in (user_input or {}).items() if k not in errors}
         options = {**self.config_entry.options, **typed}
         fields: list[tuple[str, Any, Any]] = [
@@ -441,7 +454,7 @@ class CamEventsOptionsFlow(OptionsFlow):
                 for key, default, field in fields
             }
         )
-        return self.async_show_form(step_id="init", data_schema=schema, errors=errors)
+        return self.async_show_form(step_id="detection", data_schema=schema, errors=errors)
 
     async def async_step_schedule(
         self, user_input: dict[str, Any] | None = None

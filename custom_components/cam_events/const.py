@@ -8,7 +8,13 @@ from homeassistant.const import Platform
 
 DOMAIN: Final = "cam_events"
 
-PLATFORMS: Final = (Platform.BINARY_SENSOR, Platform.CAMERA, Platform.EVENT, Platform.SENSOR)
+PLATFORMS: Final = (
+    Platform.BINARY_SENSOR,
+    Platform.CAMERA,
+    Platform.EVENT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+)
 
 CONF_DETECT_URL: Final = "detect_url"
 CONF_RTSP_TRANSPORT: Final = "rtsp_transport"
@@ -20,6 +26,7 @@ CONF_THRESHOLD: Final = "threshold"
 CONF_MIN_AREA: Final = "min_area"
 CONF_DETECT_FPS: Final = "detect_fps"
 CONF_OFF_DELAY: Final = "off_delay"
+CONF_LAYOUT: Final = "layout"  # masks and zones (video.zones.Layout.to_data)
 
 DEFAULT_NAME: Final = "Camera"
 DEFAULT_MOTION_DETECTION: Final = True

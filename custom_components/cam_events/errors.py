@@ -22,6 +22,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from .const import DOMAIN
 from .delivery.naming import NamingError
 from .events.catalog import CatalogError
+from .video.zones import LayoutError
 
 MAX_DETAIL = 200
 """Characters of an OS or database message shown to the user."""
@@ -52,6 +53,8 @@ def translated(err: Exception) -> HomeAssistantError | None:
     """
     if isinstance(err, CatalogError | NamingError):
         return validation_error(err.key, **err.placeholders)
+    if isinstance(err, LayoutError):  # a polygon that is not one, a bad mask or zone
+        return validation_error(err.reason, **err.placeholders)
     if isinstance(err, sqlite3.Error):
         return failure("database_error", error=_detail(str(err) or type(err).__name__))
     if isinstance(err, OSError) and err.filename is not None:
@@ -68,7 +71,7 @@ def translate_errors() -> Iterator[None]:
     """Raise the core's errors met inside the block as translated Home Assistant errors."""
     try:
         yield
-    except (CatalogError, NamingError, sqlite3.Error, OSError) as err:
+    except (CatalogError, NamingError, LayoutError, sqlite3.Error, OSError) as err:
         if (translation := translated(err)) is None:
             raise
         raise translation from err

@@ -62,6 +62,10 @@ _BASE = vol.Schema(
         ),
         vol.Optional("raw_data", default=False): cv.boolean,
         vol.Optional("clip", default=False): cv.boolean,
+        # Deliver only when the event touched one of these zones (names, as in metadata.zones).
+        vol.Optional("zones"): vol.All(
+            cv.ensure_list, [vol.All(cv.string, vol.Length(max=64))], vol.Length(max=32)
+        ),
     }
 )
 MAX_RECIPIENTS = 50
@@ -176,7 +180,9 @@ async def _handle(call: ServiceCall, transport: Transport[Any]) -> ServiceRespon
     profile = _profile(hass, call.data["profile"], transport.kind)
     event = await _event(camera, call.data.get("event_id"))
     base: dict[str, Any] = {"event_id": event.id, "profile": profile.name, "handler": handler}
-    if (gated := await _gate(hass, profile, camera, event, base)) is not None:
+    if (
+        gated := await _gate(hass, profile, camera, event, base, call.data.get("zones"))
+    ) is not None:
         return gated
 
     planned = plan(transport, profile.profile, ask)
@@ -196,10 +202,15 @@ async def _gate(
     camera: CameraEvents,
     event: Event,
     base: dict[str, Any],
+    zones: list[str] | None = None,
 ) -> ServiceResponse | None:
-    """Apply the profile's time filters and pause; return the answer if they hold it back."""
+    """Apply the zones filter, time filters and pause; return the answer if they hold it back."""
     domain = hass.data[DATA_DOMAIN]
-    if not profile.time_filter.allows(dt_util.now()):
+    touched = {str(z).casefold() for z in event.metadata.get("zones") or ()}
+    if zones and not touched & {z.casefold() for z in zones}:
+        result = {**base, "status": "skipped", "reason": "zones"}
+        detail = f"zones {', '.join(zones)} not touched"
+    elif not profile.time_filter.allows(dt_util.now()):
         result = {**base, "status": "skipped", "reason": "schedule"}
         detail = profile.time_filter.describe()
     elif (remaining := profile.pause.check(camera.entry.entry_id, time.time())) is not None:

@@ -30,6 +30,8 @@ def describe(data: dict[str, Any]) -> str:
     metadata = data.get("metadata") or {}
     if metadata.get("triggered"):
         message += " (triggered)"
+    if type_name == "motion" and isinstance(zones := metadata.get("zones"), list) and zones:
+        message += " in " + ", ".join(str(zone) for zone in zones)
     if type_name == "motion" and metadata.get("changed_area") is not None:
         message += f" over {metadata['changed_area']}% of the picture"
     return message

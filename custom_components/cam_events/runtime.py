@@ -16,6 +16,7 @@ from homeassistant.helpers.event import async_call_later
 from .const import (
     RING_MAX_BYTES,
 )
+from .layout import layout_of
 from .settings import (
     RecordingSettings,
     detect_source,
@@ -26,13 +27,14 @@ from .settings import (
 )
 from .signal import Signal
 from .video.clip import ClipInfo
-from .video.detector import MotionResult
+from .video.detector import MotionResult, ZoneResult
 from .video.errors import StreamError, StreamErrorCode
 from .video.jpeg import SnapshotCache
 from .video.recorder import ClipRecorder, ClipRequest
 from .video.source import SourceKind, StreamSource
 from .video.stream_worker import StreamState, StreamWorker, WorkerStats
 from .video.tamper import TamperResult
+from .video.zones import Layout
 
 if TYPE_CHECKING:
     from .data import CamEventsConfigEntry
@@ -88,6 +90,8 @@ class CameraRuntime:
             self.settings,
             recorder=None if separate else self.recorder,
         )
+        self.layout: Layout = layout_of(entry.options)
+        self.worker.set_layout(self.layout)
         # With a detection substream, the main stream is only demuxed, for the clips.
         self.record_worker: StreamWorker | None = None
         if separate and self.recorder is not None:
@@ -117,6 +121,12 @@ class CameraRuntime:
         self._clip: Signal[[ClipRequest, ClipInfo]] = Signal()
         self._stats: Signal[[WorkerStats]] = Signal()
         self._options: Signal[[]] = Signal()
+        # Zones: on from a zone's first moving frame until the off-delay passes without motion.
+        self.zone_motion: dict[str, bool] = {}
+        self.zone_last: dict[str, ZoneResult] = {}
+        self._zone_timers: dict[str, CALLBACK_TYPE] = {}
+        self._zones: Signal[[]] = Signal()
+        self._layout: Signal[[Layout]] = Signal()
 
     # ---- lifecycle -------------------------------------------------------------------
 
@@ -143,6 +153,7 @@ class CameraRuntime:
     async def async_stop(self) -> None:
         """Stop the worker thread and wait for it, off the event loop."""
         self._cancel_off_timer()
+        self._set_zones_off()
         await self.hass.async_add_executor_job(self._stop_threads)
 
     def _stop_threads(self) -> None:
@@ -178,7 +189,22 @@ class CameraRuntime:
         self.worker.update_settings(self.settings)
         if not self.settings.detect:
             self._set_motion(False)
+            self._set_zones_off()
+        self.async_set_layout(layout_of(self.entry.options))
         self._options.fire()
+
+    @callback
+    def async_set_layout(self, layout: Layout) -> None:
+        """Use these masks and zones from the next frame on (the stream keeps running)."""
+        if layout == self.layout:
+            return
+        self.layout = layout
+        self.worker.set_layout(layout)
+        enabled = {a.id for a in layout.zones if a.enabled}
+        for zone_id in list(self.zone_motion):
+            if zone_id not in enabled:
+                self._set_zone(zone_id, False)
+        self._layout.fire(layout)
 
     def _needs_restart(self) -> bool:
         """Return whether changed options need a new connection (decoding, recording)."""
@@ -260,6 +286,16 @@ class CameraRuntime:
         """Call `listener()` when detection options are applied without a restart."""
         return self._options.connect(listener)
 
+    @callback
+    def async_on_zones(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call `listener()` when a zone's motion starts or ends."""
+        return self._zones.connect(listener)
+
+    @callback
+    def async_on_layout(self, listener: Callable[[Layout], None]) -> CALLBACK_TYPE:
+        """Call `listener(layout)` when the masks and zones change (added, removed, switched)."""
+        return self._layout.connect(listener)
+
     # ---- worker reports (worker thread) -> event loop ------------------------------------
 
     def on_state(self, state: StreamState, error: StreamError | None) -> None:
@@ -269,6 +305,52 @@ class CameraRuntime:
     def on_motion(self, active: bool, result: MotionResult, at: float) -> None:
         """Worker thread: hand a motion change to the loop."""
         self.hass.loop.call_soon_threadsafe(self._async_on_motion, active, result, at)
+
+    def on_zones(self, result: MotionResult, at: float) -> None:
+        """Worker thread: hand a zone's motion change to the loop."""
+        self.hass.loop.call_soon_threadsafe(self._async_on_zones, result)
+
+    @callback
+    def _async_on_zones(self, result: MotionResult) -> None:
+        moving = {zone.id: zone for zone in result.zones if zone.motion}
+        for zone in moving.values():
+            if not self.settings.detect or not self.available:
+                break
+            self._cancel_zone_timer(zone.id)
+            if not self.zone_motion.get(zone.id):
+                self.zone_last[zone.id] = zone
+            self._set_zone(zone.id, True)
+        for zone_id, on in list(self.zone_motion.items()):
+            if on and zone_id not in moving and zone_id not in self._zone_timers:
+                self._zone_timers[zone_id] = async_call_later(
+                    self.hass, self.off_delay, self._zone_off_later(zone_id)
+                )
+
+    def _zone_off_later(self, zone_id: str) -> Callable[[object], None]:
+        @callback
+        def off(_now: object) -> None:
+            self._zone_timers.pop(zone_id, None)
+            self._set_zone(zone_id, False)
+
+        return off
+
+    @callback
+    def _set_zone(self, zone_id: str, on: bool) -> None:
+        if not on:
+            self._cancel_zone_timer(zone_id)
+        if self.zone_motion.get(zone_id, False) != on:
+            self.zone_motion[zone_id] = on
+            self._zones.fire()
+
+    @callback
+    def _cancel_zone_timer(self, zone_id: str) -> None:
+        if (cancel := self._zone_timers.pop(zone_id, None)) is not None:
+            cancel()
+
+    @callback
+    def _set_zones_off(self) -> None:
+        for zone_id in list(self.zone_motion):
+            self._set_zone(zone_id, False)
 
     def on_stats(self, stats: WorkerStats) -> None:
         """Worker thread: hand counters to the loop."""
@@ -303,6 +385,7 @@ class CameraRuntime:
             self._reauth_started = False
         else:
             self._set_motion(False)
+            self._set_zones_off()
         if was_available and not self.available and state is not StreamState.STOPPED:
             _LOGGER.info(
                 "Camera %s stream lost (%s); reconnecting",
@@ -321,6 +404,14 @@ class CameraRuntime:
 
     @callback
     def _async_on_motion(self, active: bool, result: MotionResult, at: float) -> None:
+        if self.motion and self.last_motion is not None and result.touched:
+            # One event spans the off-delay: it lists every zone touched while it lasts.
+            touched = self.last_motion.touched
+            merged = (*touched, *(z for z in result.touched if z not in touched))
+            if active:
+                result = replace(result, touched=merged)
+            else:
+                self.last_motion = replace(self.last_motion, touched=merged)
         if active:
             if not self.settings.detect or not self.available:
                 return

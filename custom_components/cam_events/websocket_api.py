@@ -1,7 +1,8 @@
 """Websocket commands: the card's data channel (catalogue, paged history, live events).
 
-Every command reads, so every logged-in user may send it; a camera whose entity the user may
-not read answers `unauthorized`, and lists and live events leave such cameras out.
+Every command but `cam_events/layout/set` (admins only) reads, so every logged-in user may send
+it; a camera whose entity the user may not read answers `unauthorized`, and lists and live
+events leave such cameras out.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from homeassistant.exceptions import HomeAssistantError, Unauthorized
 import probatio as vol
 
 from .authz import check_read, may_read, readable
-from .camera_events import EventChange
+from .camera_events import CameraEvents, EventChange
 from .data import DATA_DOMAIN
 from .errors import translate_errors
+from .layout import async_store_layout
 from .lookups import (
     async_list_events,
     camera_entity_ids,
@@ -26,6 +28,7 @@ from .lookups import (
     check_paging,
     to_timestamp,
 )
+from .video.zones import Layout
 
 type Command = Callable[[HomeAssistant, websocket_api.ActiveConnection, dict[str, Any]], None]
 type AsyncCommand = Callable[
@@ -174,9 +177,57 @@ def ws_subscribe(
     connection.send_result(msg["id"])
 
 
+def _layout_reply(events: CameraEvents) -> dict[str, Any]:
+    """Return a camera's masks and zones and its picture's size (None before a frame)."""
+    stream = events.entry.runtime_data.stream
+    latest = stream.worker.latest_frame()
+    frame = latest[1] if latest is not None else None
+    return {
+        "layout": stream.layout.to_data(),
+        "width": frame.width if frame is not None else None,
+        "height": frame.height if frame is not None else None,
+    }
+
+
+@websocket_api.websocket_command(
+    {vol.Required("type"): "cam_events/layout", vol.Required("camera"): str}
+)
+@callback
+@_answered_now
+def ws_layout(
+    hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """Return a camera's masks and zones (coordinates relative to the picture, 0..1)."""
+    events = camera_events(hass, msg["camera"])
+    check_read(connection.user, events.camera_entity)
+    connection.send_result(msg["id"], _layout_reply(events))
+
+
+@websocket_api.websocket_command(
+    {
+        vol.Required("type"): "cam_events/layout/set",
+        vol.Required("camera"): str,
+        vol.Required("layout"): list,
+    }
+)
+@websocket_api.require_admin
+@callback
+@_answered_now
+def ws_layout_set(
+    hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """Replace a camera's masks and zones (admins); applied live, the stream keeps running."""
+    events = camera_events(hass, msg["camera"])
+    layout = Layout.from_data(msg["layout"])  # a LayoutError answers its translated reason
+    async_store_layout(hass, events.entry, layout)
+    connection.send_result(msg["id"], _layout_reply(events))
+
+
 @callback
 def async_setup_websocket(hass: HomeAssistant) -> None:
     """Register the commands."""
+    websocket_api.async_register_command(hass, ws_layout)
+    websocket_api.async_register_command(hass, ws_layout_set)
     websocket_api.async_register_command(hass, ws_event_types)
     websocket_api.async_register_command(hass, ws_events)
     websocket_api.async_register_command(hass, ws_subscribe)
