@@ -473,6 +473,28 @@ async def test_card_in_browser(home_assistant: HomeAssistantInstance, browser: B
         "preview": True,
     }
 
+    # --- the zone editor against the integration: a zone drawn and saved is stored as drawn
+    await card.locator(".zones-open").click()
+    zones = card.locator("dialog.zones")
+    await expect(zones.locator(".zsave")).to_be_enabled(timeout=10_000)
+    await zones.locator('.zadd[data-kind="zone"]').click()
+    await zones.locator(".zname").fill("Path")
+    stage = await _stage_box(zones)
+    drawn = [(0.1, 0.2), (0.8, 0.2), (0.8, 0.9), (0.1, 0.9)]
+    for x, y in drawn:
+        await zones.locator(".zstage").click(
+            position={"x": x * stage["width"], "y": y * stage["height"]}
+        )
+    await zones.locator(".zsave").click()
+    await expect(zones.locator(".zmsg")).to_have_text(re.compile(r"^Saved 1 area"))
+    stored = (await ha.ws({"type": "cam_events/layout", "camera": ha.camera}))["layout"]
+    assert [(a["id"], a["name"], a["kind"]) for a in stored] == [("path", "Path", "zone")]
+    assert stored[0]["polygon"] == [
+        [pytest.approx(x, abs=0.005), pytest.approx(y, abs=0.005)] for x, y in drawn
+    ]
+    await zones.locator(".zclose").click()
+    await expect(zones).to_be_hidden()
+
     # --- cards set up wrongly say so in words
     await _navigate(page, f"/{DASHBOARD}/errors")
     notices = page.locator("cam-events-card .notice")
