@@ -1,12 +1,13 @@
 """The dashboard card, served by the integration and registered with the frontend.
 
 The card is ES modules in ``frontend/``: the entry ``cam-events-card.js`` imports the data
-feed and the editor. The folder is served as static files under :data:`URL_BASE` (long cache
-headers), and once the frontend is set up the entry is added to the modules every page of the
-UI loads, with a hash of all the card's files as version so that browsers fetch it again after
-an update. The same folder is also served under ``URL_BASE/<version>/``, where the entry
-imports the other modules from: their relative imports keep the version, so no browser mixes
-an old module with a new one. Nothing has to be added to the dashboard resources by hand.
+feed and the editor (and, on first use, the zone editor ``card-zones.js``). The folder is
+served as static files under :data:`URL_BASE` (long cache headers), and once the frontend
+is set up the entry is added to the modules every page of the UI loads, with a hash of all
+the card's files as version so that browsers fetch it again after an update. The same folder
+is also served under ``URL_BASE/<version>/``, where the entry imports the other modules
+from: their relative imports keep the version, so no browser mixes an old module with a new
+one. Nothing has to be added to the dashboard resources by hand.
 """
 
 from __future__ import annotations

@@ -473,6 +473,28 @@ async def test_card_in_browser(home_assistant: HomeAssistantInstance, browser: B
         "preview": True,
     }
 
+    # --- the zone editor against the integration: a zone drawn and saved is stored as drawn
+    await card.locator(".zones-open").click()
+    zones = card.locator("dialog.zones")
+    await expect(zones.locator(".zsave")).to_be_enabled(timeout=10_000)
+    await zones.locator('.zadd[data-kind="zone"]').click()
+    await zones.locator(".zname").fill("Path")
+    stage = await _stage_box(zones)
+    drawn = [(0.1, 0.2), (0.8, 0.2), (0.8, 0.9), (0.1, 0.9)]
+    for x, y in drawn:
+        await zones.locator(".zstage").click(
+            position={"x": x * stage["width"], "y": y * stage["height"]}
+        )
+    await zones.locator(".zsave").click()
+    await expect(zones.locator(".zmsg")).to_have_text(re.compile(r"^Saved 1 area"))
+    stored = (await ha.ws({"type": "cam_events/layout", "camera": ha.camera}))["layout"]
+    assert [(a["id"], a["name"], a["kind"]) for a in stored] == [("path", "Path", "zone")]
+    assert stored[0]["polygon"] == [
+        [pytest.approx(x, abs=0.005), pytest.approx(y, abs=0.005)] for x, y in drawn
+    ]
+    await zones.locator(".zclose").click()
+    await expect(zones).to_be_hidden()
+
     # --- cards set up wrongly say so in words
     await _navigate(page, f"/{DASHBOARD}/errors")
     notices = page.locator("cam-events-card .notice")
@@ -525,19 +547,21 @@ async def test_card_module_registered(
     assert (await client.get("/cam_events/frontend/missing.js")).status == 404
     # The modules it imports, from the folder of its version (their imports keep it).
     version = url.rsplit("?v=", 1)[1]
-    for module in ("card-data.js", "card-editor.js"):
+    for module in ("card-data.js", "card-editor.js", "card-zones.js"):
         response = await client.get(f"/cam_events/frontend/{version}/{module}")
         assert response.status == 200, module
         assert response.headers["Cache-Control"].startswith("public, max-age=")
 
 
 FAKE_ORIGIN = "http://card.test"
-FAKE_HASS = """({events, unavailable, admin, config}) => {
+FAKE_HASS = """({events, unavailable, admin, config, layout}) => {
     const camera = "camera.yard";
     const state = (s) => ({entity_id: camera, state: s,
         attributes: {friendly_name: "Yard", access_token: "t0ken"}});
     const calls = [];
     window.fakeCalls = calls;
+    window.fakeLayout = layout;
+    window.savedLayouts = [];
     window.fakeHass = {
         states: {[camera]: state(unavailable ? "unavailable" : "idle")},
         entities: {[camera]: {entity_id: camera, platform: "cam_events", device_id: "d1"}},
@@ -555,6 +579,16 @@ FAKE_HASS = """({events, unavailable, admin, config}) => {
             if (msg.type === "cam_events/event_types") return {event_types: [
                 {name: "motion", caps: {can_be_triggered: false}},
                 {name: "manual", caps: {can_be_triggered: true}}]};
+            if (msg.type === "cam_events/layout") {
+                if (window.layoutRefusal) throw window.layoutRefusal;
+                return {layout: window.fakeLayout, width: 320, height: 180};
+            }
+            if (msg.type === "cam_events/layout/set") {
+                window.savedLayouts.push(msg.layout);
+                if (window.saveRefusal) throw window.saveRefusal;
+                window.fakeLayout = msg.layout;
+                return {layout: msg.layout};
+            }
             const objects = msg.event_type === "motion" ? [] : events;
             return {meta: {total_count: objects.length, limit: msg.limit, offset: 0},
                     objects};
@@ -584,19 +618,24 @@ def _jpeg() -> bytes:
 
 
 async def _fake_page(
-    browser: Browser, *, now: datetime | None = None, fake_timers: bool = False, **setup: Any
+    browser: Browser,
+    *,
+    now: datetime | None = None,
+    fake_timers: bool = False,
+    picture: bytes | None = None,
+    **setup: Any,
 ) -> Page:
     """A page with the card and a stand-in `hass`, served from a made-up origin.
 
     `now` fixes the page's clock (Date) at that time, in UTC; `fake_timers` also makes its
-    timers wait for `page.clock` to move them on.
+    timers wait for `page.clock` to move them on; `picture` is the camera's (a JPEG).
     """
     from playwright.async_api import Route
 
     frontend = REPO / "custom_components/cam_events/frontend"
     module = (frontend / "cam-events-card.js").read_text()
     modules = {p.name: p.read_text() for p in frontend.glob("*.js")}  # what the entry imports
-    jpeg = await asyncio.to_thread(_jpeg)
+    jpeg = picture or await asyncio.to_thread(_jpeg)
 
     async def serve(route: Route) -> None:
         path = route.request.url.removeprefix(FAKE_ORIGIN).split("?")[0]
@@ -625,7 +664,8 @@ async def _fake_page(
     await page.add_script_tag(url=f"{FAKE_ORIGIN}/card.js", type="module")
     await page.wait_for_function("customElements.get('cam-events-card') !== undefined")
     await page.evaluate(
-        FAKE_HASS, {"events": [], "unavailable": False, "admin": True, "config": {}, **setup}
+        FAKE_HASS,
+        {"events": [], "unavailable": False, "admin": True, "config": {}, "layout": [], **setup},
     )
     return page
 
@@ -691,16 +731,19 @@ async def test_card_texts_without_home_assistant(browser: Browser) -> None:
 @pytest.mark.enable_socket
 @pytest.mark.timeout(60)
 async def test_card_offers_no_trigger_to_a_non_admin(browser: Browser) -> None:
-    """A non-admin user (the trigger service refuses them) sees no trigger buttons."""
+    """A non-admin user (the trigger and layout services refuse them) sees no trigger buttons
+    and no zone editor."""
     from playwright.async_api import expect
 
     page = await _fake_page(browser, admin=False)
     card = page.locator("cam-events-card")
     await expect(card.locator(".list-msg")).to_have_text("No events yet")
     await expect(card.locator(".triggers")).to_be_hidden()
+    await expect(card.locator(".zones-open")).to_be_hidden()  # nor the zone editor
     await page.close()
     page = await _fake_page(browser)
     await expect(page.locator("cam-events-card .triggers button")).to_have_text(["manual"])
+    await expect(page.locator("cam-events-card .zones-open")).to_be_visible()
     await page.close()
 
 
@@ -819,4 +862,200 @@ async def test_clip_that_cannot_play_says_why(
         "src", f"/api/cam_events/clips/{clip_id}.mp4?authSig=s1gned"
     )
     await expect(card.locator(".detail .clip .msg.error")).to_have_text(message, timeout=10_000)
+    await page.close()
+
+
+def _scene_jpeg() -> bytes:
+    """A yard as a camera sees it: sky, a street at the top, a house, a lawn, a driveway."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (640, 360), (96, 140, 70))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 640, 40), fill=(150, 185, 225))
+    draw.rectangle((0, 40, 640, 72), fill=(90, 90, 96))
+    draw.line((0, 56, 640, 56), fill=(230, 230, 230), width=2)
+    draw.rectangle((420, 110, 600, 250), fill=(170, 120, 90))
+    draw.polygon([(410, 112), (510, 80), (610, 112)], fill=(120, 60, 50))
+    draw.rectangle((490, 190, 525, 250), fill=(80, 50, 35))
+    draw.polygon([(130, 360), (330, 360), (300, 150), (220, 150)], fill=(150, 150, 150))
+    draw.ellipse((40, 90, 140, 190), fill=(50, 100, 45))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+STREET_MASK = {
+    "id": "street",
+    "name": "Street",
+    "kind": "mask",
+    "polygon": [[0.0, 0.1], [1.0, 0.1], [1.0, 0.2], [0.0, 0.2]],
+    "enabled": True,
+}
+
+
+async def _open_zone_editor(page: Page) -> Locator:
+    from playwright.async_api import expect
+
+    card = page.locator("cam-events-card")
+    await card.locator(".zones-open").click()
+    dialog = card.locator("dialog.zones")
+    await expect(dialog).to_be_visible()
+    await expect(dialog.locator(".zsave")).to_be_enabled()
+    return dialog
+
+
+async def _stage_box(dialog: Locator) -> dict[str, float]:
+    box = await dialog.locator(".zstage").bounding_box()
+    assert box is not None
+    return box
+
+
+@pytest.mark.enable_socket
+@pytest.mark.timeout(60)
+async def test_zone_drawn_on_the_picture_is_saved(browser: Browser) -> None:
+    """An administrator draws a zone by clicks on the picture, names it, saves it, then drags
+    one of its points: each save sends the polygon where it was drawn, 0..1 of the picture."""
+    from playwright.async_api import expect
+
+    scene = await asyncio.to_thread(_scene_jpeg)
+    page = await _fake_page(browser, layout=[STREET_MASK], picture=scene)
+    await page.set_viewport_size({"width": 1000, "height": 900})
+    dialog = await _open_zone_editor(page)
+    # The mask already stored is shown, hatched, with its name.
+    await expect(dialog.locator("svg polygon.mask")).to_have_count(1)
+    await expect(dialog.locator(".zlabel.mask")).to_have_text("Street")
+    await _images_loaded(dialog.locator("img.zpic"))
+
+    await dialog.locator('.zadd[data-kind="zone"]').click()
+    await dialog.locator(".zname").fill("Driveway")
+    box = await _stage_box(dialog)
+    clicks = [(0.33, 0.42), (0.48, 0.42), (0.54, 0.97), (0.19, 0.97)]
+    for x, y in clicks:
+        await dialog.locator(".zstage").click(
+            position={"x": x * box["width"], "y": y * box["height"]}
+        )
+    await expect(dialog.locator(".handle")).to_have_count(4)
+    await dialog.locator(".zfinish").click()
+    await expect(dialog.locator("svg polygon.zone")).to_have_count(1)
+    await expect(dialog.locator(".zlabel.zone")).to_have_text("Driveway")
+    await page.mouse.move(0, 0)
+    await _screenshot(dialog, "card-zones.png")
+    await dialog.locator(".zsave").click()
+    await expect(dialog.locator(".zmsg")).to_have_text(re.compile(r"^Saved 2 areas"))
+
+    saved = await page.evaluate("window.savedLayouts")
+    assert len(saved) == 1
+    mask, zone = saved[0]
+    assert mask == STREET_MASK  # untouched, as it came
+    assert {k: v for k, v in zone.items() if k != "polygon"} == {
+        "id": "driveway",
+        "name": "Driveway",
+        "kind": "zone",
+        "enabled": True,
+    }
+    assert zone["polygon"] == [
+        [pytest.approx(x, abs=0.005), pytest.approx(y, abs=0.005)] for x, y in clicks
+    ]
+
+    # Drag the zone's second point elsewhere; save: the new place is sent, the rest kept.
+    await dialog.locator(".zlist button", has_text="Driveway").click()
+    handle = dialog.locator('.handle[data-point="1"]')
+    box = await _stage_box(dialog)
+    start = await handle.bounding_box()
+    assert start is not None
+    await page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    await page.mouse.down()
+    target = (0.9, 0.3)
+    await page.mouse.move(
+        box["x"] + target[0] * box["width"], box["y"] + target[1] * box["height"], steps=5
+    )
+    await page.mouse.up()
+    await expect(dialog.locator(".handle")).to_have_count(4)  # a drag places no new point
+    await dialog.locator(".zsave").click()
+    await expect(dialog.locator(".zmsg")).to_have_text(re.compile(r"^Saved 2 areas"))
+    saved = await page.evaluate("window.savedLayouts")
+    assert len(saved) == 2
+    moved = saved[1][1]
+    assert moved["id"] == "driveway"
+    assert moved["polygon"][1] == [pytest.approx(v, abs=0.005) for v in target]
+    assert moved["polygon"][0] == zone["polygon"][0]
+    assert moved["polygon"][2:] == zone["polygon"][2:]
+
+    # A double click removes a point; a closed polygon keeps at least 3.
+    await dialog.locator('.handle[data-point="3"]').dblclick()
+    await expect(dialog.locator(".handle")).to_have_count(3)
+    await dialog.locator('.handle[data-point="0"]').dblclick()
+    await expect(dialog.locator(".zmsg")).to_have_text(
+        "Driveway needs at least 3 points: delete it instead."
+    )
+    await expect(dialog.locator(".handle")).to_have_count(3)
+
+    # Made a mask, then deleted: each save sends what the user sees.
+    await dialog.locator(".zkind").select_option("mask")
+    await expect(dialog.locator("svg polygon.mask")).to_have_count(2)
+    await dialog.locator(".zlist button", has_text="Street").click()
+    await dialog.locator(".zdelete").click()
+    await dialog.locator(".zsave").click()
+    await expect(dialog.locator(".zmsg")).to_have_text(re.compile(r"^Saved 1 area:"))
+    saved = await page.evaluate("window.savedLayouts")
+    assert [(a["id"], a["kind"]) for a in saved[2]] == [("driveway", "mask")]
+    await page.close()
+
+
+@pytest.mark.enable_socket
+@pytest.mark.timeout(60)
+async def test_zone_editor_says_why_a_save_fails(browser: Browser) -> None:
+    """A save Home Assistant refuses shows its message; so does an area with too few points,
+    a close with unsaved changes, and a layout that cannot be read."""
+    from playwright.async_api import expect
+
+    page = await _fake_page(browser)
+    refusal = {
+        "code": "home_assistant_error",
+        "message": "The polygon of Door crosses itself (edges 1 and 3).",
+    }
+    await page.evaluate("r => { window.saveRefusal = r; }", refusal)
+    dialog = await _open_zone_editor(page)
+    await expect(dialog.locator(".zhint")).to_have_text(re.compile(r"^No masks or zones yet"))
+    message = dialog.locator(".zmsg")
+
+    await dialog.locator('.zadd[data-kind="zone"]').click()
+    await dialog.locator(".zname").fill("Door")
+    box = await _stage_box(dialog)
+    for x, y in [(0.1, 0.1), (0.5, 0.1)]:
+        await dialog.locator(".zstage").click(
+            position={"x": x * box["width"], "y": y * box["height"]}
+        )
+    await dialog.locator(".zsave").click()
+    await expect(message).to_have_text("Not saved: Door needs at least 3 points.")
+    await expect(message).to_have_class(re.compile(r"\berror\b"))
+    assert await page.evaluate("window.savedLayouts") == []  # nothing sent
+
+    for x, y in [(0.5, 0.5), (0.1, 0.5)]:
+        await dialog.locator(".zstage").click(
+            position={"x": x * box["width"], "y": y * box["height"]}
+        )
+    await dialog.locator(".zsave").click()
+    await expect(message).to_have_text(
+        "Could not save: The polygon of Door crosses itself (edges 1 and 3)."
+    )
+    await expect(message).to_have_class(re.compile(r"\berror\b"))
+    assert len(await page.evaluate("window.savedLayouts")) == 1
+    await expect(dialog.locator(".zlist button")).to_have_text(["Door"])  # kept to fix
+    # Closing with unsaved changes warns first; closing again discards them.
+    await dialog.locator(".zclose").click()
+    await expect(message).to_have_text(
+        "Unsaved changes: save them, or close again to discard them."
+    )
+    await expect(dialog).to_be_visible()
+    await page.keyboard.press("Escape")
+    await expect(dialog).to_be_hidden()
+
+    # The integration has no layout command (or refuses it): said, and nothing can be saved.
+    await page.evaluate(
+        "() => { window.layoutRefusal = {code: 'unknown_command', message: 'Unknown command.'}; }"
+    )
+    await page.locator("cam-events-card .zones-open").click()
+    await expect(message).to_have_text("Could not load the zones and masks: Unknown command.")
+    await expect(dialog.locator(".zsave")).to_be_disabled()
     await page.close()

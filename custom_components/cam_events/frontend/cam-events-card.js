@@ -63,6 +63,7 @@ const STYLE = `
   header { display: flex; align-items: center; justify-content: space-between; gap: 8px;
     flex-wrap: wrap; }
   h2 { margin: 0; font-size: var(--ha-card-header-font-size, 20px); font-weight: 500; }
+  header h2 { margin-right: auto; }
   .chip { display: inline-flex; align-items: center; gap: 6px; padding: 2px 10px;
     border-radius: 12px; font-size: 13px; border: 1px solid var(--divider-color, #e0e0e0);
     color: var(--secondary-text-color, #727272); }
@@ -145,7 +146,8 @@ const STYLE = `
 const TEMPLATE = `
   <style>${STYLE}</style>
   <ha-card class="card"><div class="wrap">
-    <header><h2 class="title"></h2><span class="chip motion" hidden></span></header>
+    <header><h2 class="title"></h2><span class="chip motion" hidden></span>
+      <button class="flat zones-open" hidden>Zones and masks</button></header>
     <div class="notice msg" hidden></div>
     <div class="body">
       <div class="live"><span class="msg">Loading camera…</span></div>
@@ -439,6 +441,7 @@ class CamEventsCard extends HTMLElement {
       this._loadPage(0);
     });
     this._q(".more").addEventListener("click", () => this._loadPage(this._events.length));
+    this._q(".zones-open").addEventListener("click", () => this._openZones());
     this._q(".triggers").addEventListener("click", (ev) => {
       const button = ev.target.closest("button[data-type]");
       if (button) this._trigger(button.dataset.type, button);
@@ -467,6 +470,17 @@ class CamEventsCard extends HTMLElement {
     this.shadowRoot.addEventListener("error", failed, true);
   }
 
+  /** The editor of the camera's masks and zones (card-zones.js), loaded on first use. */
+  async _openZones() {
+    try {
+      const { openZoneEditor } = await import(`${BASE}card-zones.js`);
+      const title = this._q(".title").textContent;
+      await openZoneEditor(this.shadowRoot, () => this._hass, this._config.entity, title);
+    } catch (err) {
+      this._setStatus(`Could not open the zone editor: ${errText(err)}`, true);
+    }
+  }
+
   _showNotice(title, text) {
     this._notice = { title, text, state: this._hass?.states[this._config?.entity] };
     this._renderAll();
@@ -486,6 +500,8 @@ class CamEventsCard extends HTMLElement {
     notice.hidden = !this._notice;
     this._q(".body").hidden = !!this._notice;
     this._renderTitle();
+    // Masks and zones are drawn by administrators (saving them is refused to others).
+    this._q(".zones-open").hidden = !!this._notice || this._hass?.user?.is_admin !== true;
     if (this._notice) {
       notice.innerHTML = `<b>${esc(this._notice.title)}</b>${esc(this._notice.text)}`;
       this._q(".chip.motion").hidden = true;

@@ -3,7 +3,8 @@
  * helpers both share. No rendering here, no state of its own: every function takes `hass`.
  *
  * Websocket commands cam_events/event_types, cam_events/events and cam_events/subscribe, the
- * service cam_events.trigger_event, and snapshots fetched with hass.fetchWithAuth (or a
+ * service cam_events.trigger_event, cam_events/layout and cam_events/layout/set (the zone
+ * editor), and snapshots fetched with hass.fetchWithAuth (or a
  * signed path) because they need auth.
  */
 
@@ -189,4 +190,14 @@ export async function signPath(hass, path, seconds) {
 /** Have the camera make an event of `type` (rejects after ACTION_TIMEOUT_MS unanswered). */
 export function triggerEvent(hass, camera, type) {
   return withTimeout(hass.callService(DOMAIN, "trigger_event", { camera, type }));
+}
+
+/** The camera's masks and zones: {layout: [area], width, height} (cam_events/layout). */
+export function fetchLayout(hass, camera) {
+  return withTimeout(hass.callWS({ type: `${DOMAIN}/layout`, camera }));
+}
+
+/** Store the camera's masks and zones (administrators): {layout}, or a translated error. */
+export function saveLayout(hass, camera, layout) {
+  return withTimeout(hass.callWS({ type: `${DOMAIN}/layout/set`, camera, layout }));
 }
