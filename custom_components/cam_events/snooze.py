@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 import time
+from typing import Any
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import (
@@ -36,11 +37,21 @@ from .signal import Signal
 MAX_PAUSE = timedelta(days=30)
 STORAGE_VERSION = 1
 
+
+def _time_period(value: Any) -> timedelta:
+    """Read a duration as cv.time_period does; one past timedelta's range is invalid input."""
+    try:
+        period: timedelta = cv.time_period(value)
+    except OverflowError as err:
+        raise vol.Invalid("duration is too long") from err
+    return period
+
+
 SCHEMA_PAUSE = vol.Schema(
     {
         vol.Required("camera"): cv.entity_id,
         vol.Required("duration"): vol.All(
-            cv.time_period, cv.positive_timedelta, vol.Range(max=MAX_PAUSE)
+            _time_period, cv.positive_timedelta, vol.Range(max=MAX_PAUSE)
         ),
     }
 )

@@ -173,5 +173,10 @@ class Transport[P](Protocol):
 
 
 def require_text(data: Mapping[str, Any], key: str, error: str) -> dict[str, str]:
-    """Return {key: error} when a form's field is empty or only blanks."""
-    return {} if str(data.get(key, "")).strip() else {key: error}
+    """Return {key: error} when a form's field is empty, only blanks or holds a control character.
+
+    A NUL or a line break in a host name would otherwise reach the name lookup or the socket
+    layer, whose own words (untranslated) would become the form's error.
+    """
+    value = str(data.get(key, "")).strip()
+    return {} if value and value.isprintable() else {key: error}
