@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from homeassistant.components.device_automation import DeviceAutomationType
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import Event, HomeAssistant, ServiceCall
 from homeassistant.data_entry_flow import FlowResultType
@@ -23,7 +23,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from custom_components.cam_events.const import CONF_LAYOUT, DOMAIN, EVENT_CAM_EVENTS
 from custom_components.cam_events.logbook import describe
 from custom_components.cam_events.video.zones import Layout
-from tests.common import setup_camera, state_of, wait_for
+from tests.common import add_profile, call, setup_camera, state_of, wait_for
 from tests.peers.rtsp import RtspServer
 
 CAMERA = "camera.porch"
@@ -313,30 +313,18 @@ async def test_handler_zones_filter(hass: HomeAssistant, camera: Any, tmp_path: 
     media.mkdir(exist_ok=True)
     hass.config.media_dirs = {"local": str(media)}
     hass.config.allowlist_external_dirs = {str(media)}
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "local"}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"name": "Disk", "folder": "cams", "pattern": "{id}"}
-    )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    await hass.async_block_till_done()
-
-    async def call(service: str, **data: Any) -> Any:
-        return await hass.services.async_call(
-            DOMAIN, service, data, blocking=True, return_response=True
-        )
+    await add_profile(hass, "local", {"name": "Disk", "folder": "cams", "pattern": "{id}"})
 
     event = await call(
-        "trigger_event", camera=CAMERA, type="manual", metadata={"zones": ["Driveway"]}
+        hass, "trigger_event", camera=CAMERA, type="manual", metadata={"zones": ["Driveway"]}
     )
     skipped = await call(
-        "save_snapshot", camera=CAMERA, profile="Disk", event_id=event["id"], zones=["Door"]
+        hass, "save_snapshot", camera=CAMERA, profile="Disk", event_id=event["id"], zones=["Door"]
     )
     assert skipped["status"] == "skipped"
     assert skipped["reason"] == "zones"
     queued = await call(
+        hass,
         "save_snapshot",
         camera=CAMERA,
         profile="Disk",
