@@ -12,8 +12,11 @@ measures it in the worker).
 
 Masks and zones (``zones.py``) are prepared once per layout and grid: a masked cell's bounds
 are pinned to 0 and 255, so it never counts and a mask costs nothing per frame. With zones the
-count becomes three calls that count the whole grid and every zone at once (a word-wise AND
-of the changed cells with each zone's, two sums): two calls more per frame.
+changed cells are merged into one plane and counted; only when enough of them changed for a
+zone to see motion are they packed to bits and counted in every zone at once (a word-wise
+AND with the zones' packed cells, a population count, one sum per zone), over an eighth of
+the grid's bytes, which is what a frame pays for in a worker whose caches the decoder has
+just filled (``bench/streams.py`` measures it there).
 
 Nothing here imports Home Assistant or PyAV.
 """
@@ -27,7 +30,7 @@ from typing import Final, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from .zones import CHUNK, Layout, PreparedLayout, prepare, words
+from .zones import Layout, PreparedLayout, bit_words, prepare
 
 __all__ = ["DetectorSettings", "MotionDetector", "MotionResult", "ZoneResult", "grid_step"]
 
@@ -166,6 +169,7 @@ class MotionDetector:
         "_calibration_frames",
         "_cells",
         "_changed",
+        "_changed_cells",
         "_cur",
         "_delta",
         "_fill",
@@ -179,6 +183,8 @@ class MotionDetector:
         "_min_cells",
         "_motion_frames",
         "_offsets",
+        "_packed",
+        "_packed_words",
         "_prepared",
         "_scratch",
         "_settings",
@@ -188,11 +194,11 @@ class MotionDetector:
         "_still",
         "_thr32",
         "_touched",
-        "_words",
-        "_zone_bytes",
+        "_zone_bits",
         "_zone_counts",
+        "_zone_floor",
         "_zone_frames",
-        "_zone_sums",
+        "_zone_none",
         "_zone_words",
     )
 
@@ -211,12 +217,15 @@ class MotionDetector:
         self._offsets = np.zeros((2, 1, 1), np.int32)
         self._masks = np.empty((2, 0, 0), np.bool_)
         self._above, self._below = self._masks[0], self._masks[1]
-        self._words = np.empty((0, 0), np.uint64)  # _masks' bytes, padded (see zones.words)
-        self._zone_words = np.empty((0, 0, 0), np.uint64)
-        self._zone_sums = np.empty((0, 0), np.uint64)
-        self._zone_bytes = np.empty((0, 0), np.uint8)
+        self._changed_cells = np.empty((0, 0), np.bool_)  # above or below, with zones
+        self._packed = np.empty(0, np.uint8)  # _changed_cells as bits, padded to words
+        self._packed_words = np.empty(0, np.uint64)  # the same bytes
+        self._zone_words = np.empty((0, 0), np.uint64)
+        self._zone_bits = np.empty((0, 0), np.uint8)
         self._members: npt.NDArray[np.uint64] | None = None  # the prepared zones' words
         self._zone_counts: list[int] = []
+        self._zone_none: list[int] = []
+        self._zone_floor = 0  # fewest changed cells with which a zone sees motion
         self._calibration_frames = 0
         self._motion_frames = 0
         self._since_learn = 0
@@ -303,14 +312,20 @@ class MotionDetector:
         if members is None:
             changed = self._changed = int(np.count_nonzero(self._masks))
         else:
-            # Zones: the changed cells' bytes (0/1) ANDed word by word with every cell's (row 0)
-            # and each zone's, summed as words in chunks (each byte lane stays under 256),
-            # then the lanes summed: the changed cells of the grid and of each zone.
-            both, sums = self._zone_words, self._zone_sums
-            np.bitwise_and(self._words, members, both)
-            np.add.reduce(both, 2, None, sums)
-            counts = self._zone_counts = np.add.reduce(self._zone_bytes, 1, np.intp).tolist()
-            changed = self._changed = counts[0]
+            # Zones: the changed cells in one plane, counted; when enough changed for a zone
+            # to see motion, packed to bits, ANDed with each zone's and counted per zone.
+            cells = self._changed_cells
+            np.logical_or(self._above, self._below, cells)
+            changed = self._changed = int(np.count_nonzero(cells))
+            if changed >= self._zone_floor:
+                bits = np.packbits(cells.reshape(-1))
+                self._packed[: bits.size] = bits
+                both = self._zone_words
+                np.bitwise_and(self._packed_words, members, both)
+                np.bitwise_count(both, self._zone_bits)
+                self._zone_counts = np.add.reduce(self._zone_bits, 1, np.intp).tolist()
+            else:
+                self._zone_counts = self._zone_none
         calibrating = self._calibration_frames
         self._since_learn += 1
         if self._since_learn >= self._learn_every and not calibrating:
@@ -354,7 +369,7 @@ class MotionDetector:
             self._active = self._busy = False
             return MotionResult(motion, ratio, None, False, False)
         zones = prepared.zones
-        values = counts[1:] if counts is not None else [0] * len(zones)
+        values = counts if counts is not None else self._zone_none
         frames = self._zone_frames
         debounce = self._settings.min_frames
         touched = self._touched if self._active else ()
@@ -464,10 +479,12 @@ class MotionDetector:
         self._kept = max(1, prepared.kept) if prepared is not None else self._cells
         self._zone_frames = [0] * len(prepared.zones) if prepared is not None else []
         self._members = prepared.members if prepared is not None else None
+        self._zone_none = [0] * len(prepared.zones) if prepared is not None else []
+        self._zone_counts = self._zone_none
+        self._zone_floor = prepared.zone_floor if prepared is not None else 0
         if prepared is not None and prepared.members is not None:
             self._zone_words = np.empty_like(prepared.members)
-            self._zone_sums = np.empty(prepared.members.shape[:2], np.uint64)
-            self._zone_bytes = self._zone_sums.view(np.uint8)
+            self._zone_bits = np.empty(prepared.members.shape, np.uint8)
         self._touched = ()
         self._active = self._busy = False
         self._still = (
@@ -493,10 +510,11 @@ class MotionDetector:
             self._bounds = np.empty((2, *size), np.uint8)
             self._hi, self._lo = self._bounds[0], self._bounds[1]
             self._scratch = np.empty((2, *size), np.int32)
+            self._masks = np.empty((2, *size), np.bool_)
+            self._changed_cells = np.empty(size, np.bool_)
             # Padded with zeros to whole 64-bit words, which zones count in (see zones.py).
-            self._words = np.zeros((words(size) // CHUNK, CHUNK), np.uint64)
-            flat = self._words.reshape(-1).view(np.bool_)
-            self._masks = flat[: 2 * size[0] * size[1]].reshape(2, *size)
+            self._packed_words = np.zeros(bit_words(size), np.uint64)
+            self._packed = self._packed_words.view(np.uint8)
             self._above, self._below = self._masks[0], self._masks[1]
             self._bg = np.empty(size, np.int32)
             self._delta = np.empty(size, np.int32)

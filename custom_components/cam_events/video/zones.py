@@ -9,10 +9,9 @@ right, y down), so one layout fits every resolution and both a camera's streams.
 detector needs per frame, done once per layout change or grid change, never per frame:
 
 * the cells kept (not masked), used to pin the masked cells' bounds so they never count;
-* every zone's cells as bytes (0/1) in 64-bit words, laid out like the detector's changed
-  cells, so that the whole grid and all zones are counted at once (zones may overlap): a
-  word-wise AND, a sum of the words in chunks of ``CHUNK`` (no byte of the sums can carry
-  into the next), and a sum of those sums' bytes;
+* every zone's cells as bits packed into 64-bit words, in the order ``np.packbits`` packs the
+  detector's changed cells, so that all zones are counted at once (zones may overlap): a
+  word-wise AND, a population count and one sum per zone, over 1/8 of the grid's bytes;
 * per zone its cell count, minimum changed cells and membership (for its bounding box).
 
 Nothing here imports Home Assistant or PyAV.
@@ -31,7 +30,6 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
-    "CHUNK",
     "MAX_AREAS",
     "MAX_POINTS",
     "Area",
@@ -42,11 +40,11 @@ __all__ = [
     "PolygonError",
     "PreparedLayout",
     "PreparedZone",
+    "bit_words",
     "format_polygon",
     "parse_polygon",
     "prepare",
     "validate_polygon",
-    "words",
 ]
 
 MAX_POINTS: Final = 64
@@ -370,9 +368,9 @@ class PreparedLayout:
     """Cells not masked (the camera's motion and lighting ratios are shares of these)."""
     zones: tuple[PreparedZone, ...]
     members: npt.NDArray[np.uint64] | None = field(repr=False)
-    """(1 + zones, chunks, CHUNK): every cell (row 0), then each zone's cells, doubled to
-    (2, rows, cols) like the detector's above/below masks, one byte (0/1) per cell, padded
-    with zeros to whole chunks of 64-bit words (see :func:`words`); None without zones."""
+    """(zones, words): each zone's cells, row by row, one bit per cell as ``np.packbits``
+    packs them, padded with zeros to whole 64-bit words (see :func:`bit_words`); None
+    without zones."""
     zone_floor: int
     """Fewest changed cells with which any zone can see motion."""
 
@@ -408,14 +406,9 @@ def rasterise(
     return inside
 
 
-CHUNK: Final = 255
-"""64-bit words summed at once: each byte of the sum stays under 256."""
-
-
-def words(shape: tuple[int, int]) -> int:
-    """64-bit words (whole chunks) holding the detector's (2, rows, cols) changed cells."""
-    byte_words = math.ceil(2 * shape[0] * shape[1] / 8)
-    return math.ceil(byte_words / CHUNK) * CHUNK
+def bit_words(shape: tuple[int, int]) -> int:
+    """64-bit words holding one bit per cell of a (rows, cols) grid."""
+    return math.ceil(shape[0] * shape[1] / 64)
 
 
 def prepare(
@@ -455,12 +448,11 @@ def prepare(
         zones.append(PreparedZone(area.id, area.name, cells, need, members))
     packed_members: npt.NDArray[np.uint64] | None = None
     if zones:
-        cells_per_zone = 2 * shape[0] * shape[1]
-        rows = np.zeros((1 + len(zones), words(shape) * 8), np.uint8)
-        rows[0, :cells_per_zone] = 1
-        for index, zone in enumerate(zones, 1):
-            rows[index, :cells_per_zone] = np.broadcast_to(zone.members, (2, *shape)).ravel()
-        packed_members = rows.view(np.uint64).reshape(1 + len(zones), -1, CHUNK)
+        rows = np.zeros((len(zones), bit_words(shape) * 8), np.uint8)
+        for index, zone in enumerate(zones):
+            bits = np.packbits(zone.members.reshape(-1))
+            rows[index, : bits.size] = bits
+        packed_members = rows.view(np.uint64)
     floor = min((z.min_cells for z in zones), default=0)
     return PreparedLayout(
         layout=layout,
