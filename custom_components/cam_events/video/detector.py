@@ -195,7 +195,6 @@ class MotionDetector:
         "_thr32",
         "_touched",
         "_zone_bits",
-        "_zone_counts",
         "_zone_floor",
         "_zone_frames",
         "_zone_none",
@@ -223,7 +222,6 @@ class MotionDetector:
         self._zone_words = np.empty((0, 0), np.uint64)
         self._zone_bits = np.empty((0, 0), np.uint8)
         self._members: npt.NDArray[np.uint64] | None = None  # the prepared zones' words
-        self._zone_counts: list[int] = []
         self._zone_none: list[int] = []
         self._zone_floor = 0  # fewest changed cells with which a zone sees motion
         self._calibration_frames = 0
@@ -309,6 +307,7 @@ class MotionDetector:
         np.greater(cur, self._hi, self._above)
         np.greater(self._lo, cur, self._below)
         members = self._members
+        counts = self._zone_none
         if members is None:
             changed = self._changed = int(np.count_nonzero(self._masks))
         else:
@@ -323,9 +322,7 @@ class MotionDetector:
                 both = self._zone_words
                 np.bitwise_and(self._packed_words, members, both)
                 np.bitwise_count(both, self._zone_bits)
-                self._zone_counts = np.add.reduce(self._zone_bits, 1, np.intp).tolist()
-            else:
-                self._zone_counts = self._zone_none
+                counts = np.add.reduce(self._zone_bits, 1, np.intp).tolist()
         calibrating = self._calibration_frames
         self._since_learn += 1
         if self._since_learn >= self._learn_every and not calibrating:
@@ -353,7 +350,7 @@ class MotionDetector:
         motion = self._motion_frames >= self._settings.min_frames
         if self._prepared is None:
             return MotionResult(motion, ratio, None, False, False)
-        return self._zoned(motion, ratio, self._zone_counts)
+        return self._zoned(motion, ratio, counts)
 
     def _halted(self, ratio: float, *, lighting: bool) -> MotionResult:
         """Report a lighting change or calibration frame: no motion anywhere, zones included."""
@@ -480,7 +477,6 @@ class MotionDetector:
         self._zone_frames = [0] * len(prepared.zones) if prepared is not None else []
         self._members = prepared.members if prepared is not None else None
         self._zone_none = [0] * len(prepared.zones) if prepared is not None else []
-        self._zone_counts = self._zone_none
         self._zone_floor = prepared.zone_floor if prepared is not None else 0
         if prepared is not None and prepared.members is not None:
             self._zone_words = np.empty_like(prepared.members)
