@@ -567,3 +567,20 @@ def test_zone_counts_match_the_picture_on_an_odd_sized_grid() -> None:
     everything, left = result.zones
     assert everything.changed_ratio == pytest.approx(result.changed_ratio)
     assert 0.0 < left.changed_ratio * 0.5 < result.changed_ratio
+
+
+@pytest.mark.parametrize(("still", "moved"), [(0, 255), (255, 0), (3, 0), (252, 255), (128, 90)])
+def test_changes_at_the_ends_of_the_luma_range(still: int, moved: int) -> None:
+    """A change is seen however close the background is to black or white, and a change
+    within the threshold is not (the detector compares in wrapping uint8 arithmetic)."""
+    settings = DetectorSettings(min_area=1.0, min_frames=1)
+    detector = MotionDetector(settings)
+    scene = np.full((H, W), still, np.uint8)
+    for _ in range(5):
+        assert not detector.process(scene).motion
+    frame = scene.copy()
+    frame[: H // 4, : W // 4] = moved
+    result = detector.process(frame)
+    expected = abs(moved - still) > settings.threshold
+    assert result.motion is expected
+    assert result.changed_ratio == pytest.approx(1 / 16 if expected else 0.0, abs=0.01)

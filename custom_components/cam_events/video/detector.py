@@ -139,9 +139,10 @@ _STILL: Final = MotionResult(False, 0.0, None, False, False)
 class MotionDetector:
     """Running-average background subtraction on a strided luma grid.
 
-    Per frame: copy ``luma[::s, ::s]`` into a contiguous uint8 grid, compare it with two uint8
-    bounds (the background plus and minus the threshold) and count the cells above the upper
-    or below the lower bound: four numpy calls, two of them the same comparison.
+    Per frame: subtract the lower bound (the background minus the threshold) from
+    ``luma[::s, ::s]``, read in place, compare that with the bounds' span and count the
+    cells where it is larger: three numpy calls over one byte plane, which finds both the
+    cells above the upper bound and those below the lower one (uint8 arithmetic wraps).
 
     The background itself is kept in fixed point (int32, 8 fraction bits). Every
     ``LEARN_SPAN / alpha`` frames it moves towards the frame by the rate of that many frames,
@@ -160,41 +161,37 @@ class MotionDetector:
 
     __slots__ = (
         "_a",
-        "_above",
         "_active",
-        "_below",
         "_bg",
         "_bounds",
         "_busy",
         "_calibration_frames",
+        "_cell_bits",
         "_cells",
         "_changed",
         "_changed_cells",
-        "_cur",
         "_delta",
+        "_diff",
         "_fill",
         "_hi",
         "_kept",
         "_layout",
         "_learn_every",
         "_lo",
-        "_masks",
         "_members",
         "_min_cells",
         "_motion_frames",
         "_offsets",
-        "_packed",
-        "_packed_words",
         "_prepared",
         "_scratch",
         "_settings",
         "_shape",
         "_since_learn",
+        "_span",
         "_step",
         "_still",
         "_thr32",
         "_touched",
-        "_zone_bits",
         "_zone_floor",
         "_zone_frames",
         "_zone_none",
@@ -209,18 +206,14 @@ class MotionDetector:
         self._cells = 0
         self._changed = 0
         u8, i32 = np.empty((0, 0), np.uint8), np.empty((0, 0), np.int32)
-        self._cur, self._hi, self._lo = u8, u8, u8
+        self._diff, self._hi, self._lo, self._span = u8, u8, u8, u8
         self._bg, self._delta = i32, i32
         self._bounds = np.empty((2, 0, 0), np.uint8)
         self._scratch = np.empty((2, 0, 0), np.int32)
         self._offsets = np.zeros((2, 1, 1), np.int32)
-        self._masks = np.empty((2, 0, 0), np.bool_)
-        self._above, self._below = self._masks[0], self._masks[1]
-        self._changed_cells = np.empty((0, 0), np.bool_)  # above or below, with zones
-        self._packed = np.empty(0, np.uint8)  # _changed_cells as bits, padded to words
-        self._packed_words = np.empty(0, np.uint64)  # the same bytes
+        self._cell_bits = np.zeros(0, np.bool_)  # the changed cells, padded to 64-bit words
+        self._changed_cells = np.empty((0, 0), np.bool_)  # the grid's part of it
         self._zone_words = np.empty((0, 0), np.uint64)
-        self._zone_bits = np.empty((0, 0), np.uint8)
         self._members: npt.NDArray[np.uint64] | None = None  # the prepared zones' words
         self._zone_none: list[int] = []
         self._zone_floor = 0  # fewest changed cells with which a zone sees motion
@@ -302,31 +295,27 @@ class MotionDetector:
         """
         if step != self._step or height != self._shape[0] or width != self._shape[1]:
             return self._start(grid, step, (height, width))
-        cur = self._cur
-        cur[...] = grid  # cheaper to call than np.copyto
-        np.greater(cur, self._hi, self._above)
-        np.greater(self._lo, cur, self._below)
+        # A cell changed when its luma is outside [lo, hi]: in uint8 arithmetic, which wraps,
+        # exactly when luma - lo > hi - lo (a luma below lo wraps above 255 - lo >= hi - lo).
+        # Two passes over the grid, read in place from the frame, in one plane: the
+        # differences, then in their place (bytes both) whether each cell changed.
+        diff, cells = self._diff, self._changed_cells
+        np.subtract(grid, self._lo, diff)
+        np.greater(diff, self._span, cells)
+        changed = self._changed = int(np.count_nonzero(cells))
         members = self._members
         counts = self._zone_none
-        if members is None:
-            changed = self._changed = int(np.count_nonzero(self._masks))
-        else:
-            # Zones: the changed cells in one plane, counted; when enough changed for a zone
-            # to see motion, packed to bits, ANDed with each zone's and counted per zone.
-            cells = self._changed_cells
-            np.logical_or(self._above, self._below, cells)
-            changed = self._changed = int(np.count_nonzero(cells))
-            if changed >= self._zone_floor:
-                bits = np.packbits(cells.reshape(-1))
-                self._packed[: bits.size] = bits
-                both = self._zone_words
-                np.bitwise_and(self._packed_words, members, both)
-                np.bitwise_count(both, self._zone_bits)
-                counts = np.add.reduce(self._zone_bits, 1, np.intp).tolist()
+        if members is not None and changed >= self._zone_floor:
+            # Enough changed for a zone to see motion: the cells packed to bits (their buffer
+            # is padded to whole 64-bit words), ANDed with each zone's and counted per zone.
+            both = self._zone_words
+            np.bitwise_and(np.packbits(self._cell_bits).view(np.uint64), members, both)
+            np.bitwise_count(both, both)
+            counts = np.add.reduce(both, 1).tolist()
         calibrating = self._calibration_frames
         self._since_learn += 1
         if self._since_learn >= self._learn_every and not calibrating:
-            self._learn()
+            self._learn(grid)
         if not changed and not calibrating:
             self._motion_frames = 0
             if self._busy:
@@ -335,11 +324,11 @@ class MotionDetector:
         ratio = changed / self._kept
 
         if ratio >= self._settings.lighting_ratio:
-            self._recalibrate()
+            self._recalibrate(grid)
             return self._halted(ratio, lighting=True)
         if calibrating:
             if ratio >= CALIBRATED_RATIO and calibrating < MAX_CALIBRATION_FRAMES:
-                self._recalibrate()
+                self._recalibrate(grid)
                 return self._halted(ratio, lighting=False)
             self._calibration_frames = 0
 
@@ -390,7 +379,7 @@ class MotionDetector:
         """Normalised bounding box of the last frame's changed cells, None if none changed."""
         if not self._changed:
             return None
-        return self._bbox_of(np.logical_or(self._above, self._below))
+        return self._bbox_of(self._changed_cells)
 
     def zone_bbox(self, zone_id: str) -> BBox | None:
         """Return the bounding box of the last frame's changed cells inside an enabled zone.
@@ -404,8 +393,7 @@ class MotionDetector:
         zone = next((z for z in prepared.zones if z.id == zone_id), None)
         if zone is None:
             return None
-        mask = np.logical_or(self._above, self._below)
-        np.logical_and(mask, zone.members, mask)
+        mask = np.logical_and(self._changed_cells, zone.members)
         return self._bbox_of(mask) if mask.any() else None
 
     def _bbox_of(self, mask: npt.NDArray[np.bool_]) -> BBox:
@@ -424,11 +412,11 @@ class MotionDetector:
             min(y1 * step, height) / height,
         )
 
-    def _learn(self) -> None:
+    def _learn(self, grid: npt.NDArray[np.uint8]) -> None:
         """Move the background towards this frame: ``bg += (clip(cur - bg) * a) >> 12``."""
         self._since_learn = 0
         delta = self._delta
-        np.left_shift(self._cur, _FP_SHIFT, delta, dtype=np.int32)  # cur << 8
+        np.left_shift(grid, _FP_SHIFT, delta, dtype=np.int32)  # cur << 8
         np.subtract(delta, self._bg, delta)
         np.minimum(delta, self._thr32, delta)
         np.maximum(delta, -self._thr32, delta)
@@ -452,6 +440,7 @@ class MotionDetector:
         if prepared is not None and prepared.masked is not None:
             # A masked cell's bounds are 255 and 0: no luma is above or below them.
             np.copyto(self._bounds, self._fill, where=prepared.masked)
+        np.subtract(self._hi, self._lo, self._span)
 
     def _apply_settings(self) -> None:
         s = self._settings
@@ -480,7 +469,6 @@ class MotionDetector:
         self._zone_floor = prepared.zone_floor if prepared is not None else 0
         if prepared is not None and prepared.members is not None:
             self._zone_words = np.empty_like(prepared.members)
-            self._zone_bits = np.empty(prepared.members.shape, np.uint8)
         self._touched = ()
         self._active = self._busy = False
         self._still = (
@@ -501,17 +489,17 @@ class MotionDetector:
     ) -> MotionResult:
         """Allocate the buffers for a new grid size and take this frame as the background."""
         size = (int(grid.shape[0]), int(grid.shape[1]))
-        if self._cur.shape != size:
-            self._cur = np.empty(size, np.uint8)
+        if self._diff.shape != size:
             self._bounds = np.empty((2, *size), np.uint8)
             self._hi, self._lo = self._bounds[0], self._bounds[1]
+            self._span = np.empty(size, np.uint8)
             self._scratch = np.empty((2, *size), np.int32)
-            self._masks = np.empty((2, *size), np.bool_)
-            self._changed_cells = np.empty(size, np.bool_)
-            # Padded with zeros to whole 64-bit words, which zones count in (see zones.py).
-            self._packed_words = np.zeros(bit_words(size), np.uint64)
-            self._packed = self._packed_words.view(np.uint8)
-            self._above, self._below = self._masks[0], self._masks[1]
+            # One byte per cell, padded with cells that never change to whole 64-bit words
+            # (zones count in words, see zones.py); the grid's cells are a view of the front,
+            # as differences (uint8) and then as whether they changed (bool).
+            self._cell_bits = np.zeros(bit_words(size) * 64, np.bool_)
+            self._changed_cells = self._cell_bits[: size[0] * size[1]].reshape(size)
+            self._diff = self._changed_cells.view(np.uint8)
             self._bg = np.empty(size, np.int32)
             self._delta = np.empty(size, np.int32)
         self._shape = shape
@@ -520,14 +508,13 @@ class MotionDetector:
         self._changed = 0
         self._apply_settings()
         self._prepare()
-        np.copyto(self._cur, grid)
         self._calibration_frames = 0
-        self._recalibrate()
+        self._recalibrate(grid)
         return _CALIBRATING if self._prepared is None else self._halted(0.0, lighting=False)
 
-    def _recalibrate(self) -> None:
-        """Take the frame (already in ``cur``) as the background."""
-        np.left_shift(self._cur, _FP_SHIFT, self._bg, dtype=np.int32)
+    def _recalibrate(self, grid: npt.NDArray[np.uint8]) -> None:
+        """Take the frame's grid as the background."""
+        np.left_shift(grid, _FP_SHIFT, self._bg, dtype=np.int32)
         self._derive_bounds()
         self._calibration_frames += 1
         self._motion_frames = 0
