@@ -14,6 +14,7 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntry
 from homeassistant.const import CONF_URL, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+import probatio as vol
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.cam_events.const import CONF_OFF_DELAY, DOMAIN
@@ -165,3 +166,15 @@ async def event_handlers(hass: HomeAssistant, event_id: str) -> list[dict[str, A
     page = await call(hass, "list_events", camera=CAMERA, limit=100)
     event = next(e for e in page["objects"] if e["id"] == event_id)
     return event["handlers"]  # type: ignore[no-any-return]
+
+
+def form_values(result: Any) -> dict[str, Any]:
+    """Return the values a form shows filled in: suggested values, else defaults."""
+    values: dict[str, Any] = {}
+    for key in result["data_schema"].schema:
+        suggested = (key.description or {}).get("suggested_value")
+        if suggested is not None:
+            values[str(key)] = suggested
+        elif key.default is not vol.UNDEFINED:
+            values[str(key)] = key.default()
+    return values

@@ -13,7 +13,7 @@ from homeassistant.data_entry_flow import FlowResultType
 import pytest
 
 from custom_components.cam_events.const import DOMAIN
-from tests.common import setup_camera
+from tests.common import form_values, setup_camera
 from tests.peers.smtp import SmtpServer
 from tests.video.test_frame_cap import write_jpeg
 
@@ -139,7 +139,7 @@ async def test_camera_options_refuse_nan(hass: HomeAssistant, still_clip_path: P
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"next_step_id": "detection"}
     )
-    defaults = {key.schema: key.default() for key in result["data_schema"].schema if key.default}
+    defaults = form_values(result)
     for key in ("threshold", "min_area", "detect_fps", "preroll", "retention_days"):
         result = await hass.config_entries.options.async_configure(
             result["flow_id"], {**defaults, key: float("nan")}

@@ -19,7 +19,6 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.setup import async_setup_component
-import probatio as vol
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -38,6 +37,7 @@ from tests.common import (
     add_profile,
     call,
     event_handlers,
+    form_values,
     smtp_data,
     snapshot_bytes,
     trigger,
@@ -61,12 +61,6 @@ def quick_outbox(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(integration, "OUTBOX_BACKOFF_INITIAL", 0.2)
     monkeypatch.setattr(integration, "OUTBOX_BACKOFF_MAX", 0.4)
     monkeypatch.setattr(integration, "OUTBOX_MAX_ATTEMPTS", 4)
-
-
-def form_defaults(result: Any) -> dict[str, Any]:
-    """Return the values a form is filled with."""
-    schema = result["data_schema"].schema
-    return {str(key): key.default() for key in schema if key.default is not vol.UNDEFINED}
 
 
 # ---- e-mail -----------------------------------------------------------------------------
@@ -428,7 +422,7 @@ async def test_profiles_saved_before_lower_case_options_keep_working(
         assert posted.part("image").data == await snapshot_bytes(hass, camera, event["id"])
 
         result = await entry.start_reconfigure_flow(hass)
-        defaults = form_defaults(result)
+        defaults = form_values(result)
         assert defaults["method"] == "post"
     finally:
         await sink.stop()
@@ -448,7 +442,7 @@ async def test_stored_preset_pattern_shows_as_its_name(hass: HomeAssistant) -> N
     )
     entry.add_to_hass(hass)
     result = await entry.start_reconfigure_flow(hass)
-    defaults = form_defaults(result)
+    defaults = form_values(result)
     assert defaults["pattern"] == "date_time"
 
 

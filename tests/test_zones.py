@@ -23,7 +23,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from custom_components.cam_events.const import CONF_LAYOUT, DOMAIN, EVENT_CAM_EVENTS
 from custom_components.cam_events.logbook import describe
 from custom_components.cam_events.video.zones import Layout
-from tests.common import add_profile, call, setup_camera, state_of, wait_for
+from tests.common import add_profile, call, form_values, setup_camera, state_of, wait_for
 from tests.peers.rtsp import RtspServer
 
 CAMERA = "camera.porch"
@@ -291,7 +291,7 @@ async def test_options_flow_adds_and_deletes_areas(hass: HomeAssistant, camera: 
     # The detection form does not drop the layout.
     result = await options.async_init(camera.entry_id)
     result = await options.async_configure(result["flow_id"], {"next_step_id": "detection"})
-    defaults = {key.schema: key.default() for key in result["data_schema"].schema if key.default}
+    defaults = form_values(result)
     result = await options.async_configure(result["flow_id"], {**defaults, "threshold": 40})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()

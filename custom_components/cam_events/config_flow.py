@@ -59,13 +59,15 @@ from .data import CamEventsConfigEntry, is_camera
 from .delivery.registry import transport_for
 from .flow_selectors import BOOL, PASSWORD, TEXT, URL, number, select
 from .profile_flow import (
+    PROFILE_SCHEMAS,
+    RECONFIGURE_SCHEMAS,
+    SCHEDULE_SCHEMA,
     async_validate_profile,
     check_schedule,
     form_placeholders,
+    form_values,
     insecure_login,
     not_finite,
-    profile_schema,
-    schedule_schema,
 )
 from .profiles import kind_of
 from .settings import DEFAULT_DETECTOR, detect_source, main_source
@@ -98,27 +100,48 @@ _FORM_ERRORS = {
 }
 
 
-def _stream_schema(defaults: Mapping[str, Any], *, with_name: bool) -> vol.Schema:
-    fields: dict[Any, Any] = {}
-    if with_name:
-        fields[vol.Required(CONF_NAME, default=defaults.get(CONF_NAME, DEFAULT_NAME))] = TEXT
-    fields[vol.Required(CONF_URL, default=defaults.get(CONF_URL, vol.UNDEFINED))] = URL
-    fields[
-        vol.Optional(CONF_USERNAME, description={"suggested_value": defaults.get(CONF_USERNAME)})
-    ] = TEXT
-    fields[vol.Optional(CONF_PASSWORD)] = PASSWORD  # never sent back; empty keeps the stored one
-    fields[
-        vol.Optional(
-            CONF_DETECT_URL, description={"suggested_value": defaults.get(CONF_DETECT_URL)}
+_STREAM_FIELDS: dict[Any, Any] = {
+    vol.Required(CONF_URL): URL,
+    vol.Optional(CONF_USERNAME): TEXT,
+    vol.Optional(CONF_PASSWORD): PASSWORD,  # never sent back; empty keeps the stored one
+    vol.Optional(CONF_DETECT_URL): URL,
+    vol.Required(CONF_RTSP_TRANSPORT, default=DEFAULT_RTSP_TRANSPORT): select(
+        RTSP_TRANSPORTS, "rtsp_transport"
+    ),
+}
+CAMERA_SCHEMA = vol.Schema({vol.Required(CONF_NAME, default=DEFAULT_NAME): TEXT, **_STREAM_FIELDS})
+"""The form that adds a camera."""
+STREAM_SCHEMA = vol.Schema(_STREAM_FIELDS)
+"""The form that changes a camera's stream (reconfigure)."""
+REAUTH_SCHEMA = vol.Schema(
+    {vol.Optional(CONF_USERNAME): TEXT, vol.Optional(CONF_PASSWORD): PASSWORD}
+)
+"""New credentials for a camera that refused its old ones."""
+DETECTION_SCHEMA = vol.Schema(
+    {
+        vol.Required(key, default=default): field
+        for key, default, field in (
+            (CONF_MOTION_DETECTION, DEFAULT_MOTION_DETECTION, BOOL),
+            (CONF_THRESHOLD, DEFAULT_DETECTOR.threshold, number(1, 255, slider=True)),
+            (CONF_MIN_AREA, DEFAULT_DETECTOR.min_area, number(0.01, 50, "%", 0.01)),
+            (CONF_DETECT_FPS, DEFAULT_DETECT_FPS, number(0, 30, "fps", 0.5)),
+            (
+                CONF_DECODE_MODE,
+                DEFAULT_DECODE_MODE,
+                select(DECODE_MODES, "decode_mode", as_list=True),
+            ),
+            (CONF_RECORD, DEFAULT_RECORD, BOOL),
+            (CONF_PREROLL, DEFAULT_PREROLL, number(0, 30, "s", 0.5)),
+            (CONF_POSTROLL, DEFAULT_POSTROLL, number(0, 60, "s", 0.5)),
+            (CONF_MAX_CLIP, DEFAULT_MAX_CLIP, number(10, 3600, "s", 0.5)),
+            (CONF_STORAGE_MB, DEFAULT_STORAGE_MB, number(10, 1_000_000, "MB", 10)),
+            (CONF_RETENTION_DAYS, DEFAULT_RETENTION_DAYS, number(1, 3650, "d")),
+            (CONF_OFF_DELAY, DEFAULT_OFF_DELAY, number(0, 3600, "s")),
+            (CONF_LINK_HOURS, DEFAULT_LINK_HOURS, number(1, 8760, "h")),
         )
-    ] = URL
-    fields[
-        vol.Required(
-            CONF_RTSP_TRANSPORT,
-            default=defaults.get(CONF_RTSP_TRANSPORT, DEFAULT_RTSP_TRANSPORT),
-        )
-    ] = select(RTSP_TRANSPORTS, "rtsp_transport")
-    return vol.Schema(fields)
+    }
+)
+"""A camera's detection, recording and retention options."""
 
 
 def _normalise(user_input: Mapping[str, Any]) -> dict[str, Any]:
@@ -139,16 +162,6 @@ def _normalise(user_input: Mapping[str, Any]) -> dict[str, Any]:
         if detect_url != url:
             data[CONF_DETECT_URL] = detect_url
     return data
-
-
-def _without_secret(schema: vol.Schema) -> vol.Schema:
-    """Make the password field optional and empty: a stored one never reaches the browser."""
-    return vol.Schema(
-        {
-            (vol.Optional(CONF_PASSWORD) if str(key) == CONF_PASSWORD else key): value
-            for key, value in schema.schema.items()
-        }
-    )
 
 
 def _file_error(path: str, allowed: bool) -> str | None:
@@ -247,7 +260,9 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
                     return self.async_create_entry(title=user_input[CONF_NAME], data=data)
         return self.async_show_form(
             step_id="camera",
-            data_schema=_stream_schema(user_input or {}, with_name=True),
+            data_schema=self.add_suggested_values_to_schema(
+                CAMERA_SCHEMA, form_values(user_input or {})
+            ),
             errors=errors,
         )
 
@@ -273,7 +288,9 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self.async_create_entry(title=name, data={CONF_KIND: kind, **data})
         return self.async_show_form(
             step_id=kind,
-            data_schema=profile_schema(kind, user_input or {}, with_name=True),
+            data_schema=self.add_suggested_values_to_schema(
+                PROFILE_SCHEMAS[kind], form_values(user_input or {})
+            ),
             errors=errors,
             description_placeholders=placeholders,
         )
@@ -300,14 +317,8 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self.async_update_reload_and_abort(entry, data=data)
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=vol.Schema(
-                {
-                    vol.Optional(
-                        CONF_USERNAME,
-                        description={"suggested_value": entry.data.get(CONF_USERNAME)},
-                    ): TEXT,
-                    vol.Optional(CONF_PASSWORD): PASSWORD,
-                }
+            data_schema=self.add_suggested_values_to_schema(
+                REAUTH_SCHEMA, {CONF_USERNAME: entry.data.get(CONF_USERNAME)}
             ),
             description_placeholders={"name": entry.title},
             errors=errors,
@@ -335,7 +346,9 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
                     return self.async_update_reload_and_abort(entry, unique_id=url, data=data)
         return self.async_show_form(
             step_id="reconfigure",
-            data_schema=_stream_schema(user_input or entry.data, with_name=False),
+            data_schema=self.add_suggested_values_to_schema(
+                STREAM_SCHEMA, form_values(user_input or entry.data)
+            ),
             errors=errors,
         )
 
@@ -355,10 +368,11 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
                     self._insecure = (kind, entry.title, data, entry)
                     return await self.async_step_insecure_login()
                 return self.async_update_reload_and_abort(entry, data={CONF_KIND: kind, **data})
-        defaults = {k: v for k, v in (user_input or entry.data).items() if k != CONF_PASSWORD}
         return self.async_show_form(
             step_id="reconfigure_profile",
-            data_schema=_without_secret(profile_schema(kind, defaults, with_name=False)),
+            data_schema=self.add_suggested_values_to_schema(
+                RECONFIGURE_SCHEMAS[kind], form_values(user_input or entry.data)
+            ),
             errors=errors,
             description_placeholders=placeholders,
         )
@@ -432,31 +446,7 @@ class CamEventsOptionsFlow(AreaOptionsSteps):
             return self.async_create_entry(data={**user_input, **kept})
         typed = {k: v for k, v in (user_input or {}).items() if k not in errors}
         options = {**self.config_entry.options, **typed}
-        fields: list[tuple[str, Any, Any]] = [
-            (CONF_MOTION_DETECTION, DEFAULT_MOTION_DETECTION, BOOL),
-            (CONF_THRESHOLD, DEFAULT_DETECTOR.threshold, number(1, 255, slider=True)),
-            (CONF_MIN_AREA, DEFAULT_DETECTOR.min_area, number(0.01, 50, "%", 0.01)),
-            (CONF_DETECT_FPS, DEFAULT_DETECT_FPS, number(0, 30, "fps", 0.5)),
-            (
-                CONF_DECODE_MODE,
-                DEFAULT_DECODE_MODE,
-                select(DECODE_MODES, "decode_mode", as_list=True),
-            ),
-            (CONF_RECORD, DEFAULT_RECORD, BOOL),
-            (CONF_PREROLL, DEFAULT_PREROLL, number(0, 30, "s", 0.5)),
-            (CONF_POSTROLL, DEFAULT_POSTROLL, number(0, 60, "s", 0.5)),
-            (CONF_MAX_CLIP, DEFAULT_MAX_CLIP, number(10, 3600, "s", 0.5)),
-            (CONF_STORAGE_MB, DEFAULT_STORAGE_MB, number(10, 1_000_000, "MB", 10)),
-            (CONF_RETENTION_DAYS, DEFAULT_RETENTION_DAYS, number(1, 3650, "d")),
-            (CONF_OFF_DELAY, DEFAULT_OFF_DELAY, number(0, 3600, "s")),
-            (CONF_LINK_HOURS, DEFAULT_LINK_HOURS, number(1, 8760, "h")),
-        ]
-        schema = vol.Schema(
-            {
-                vol.Required(key, default=options.get(key, default)): field
-                for key, default, field in fields
-            }
-        )
+        schema = self.add_suggested_values_to_schema(DETECTION_SCHEMA, options)
         return self.async_show_form(step_id="detection", data_schema=schema, errors=errors)
 
     async def async_step_schedule(
@@ -471,6 +461,8 @@ class CamEventsOptionsFlow(AreaOptionsSteps):
                 return self.async_create_entry(data=options)
         return self.async_show_form(
             step_id="schedule",
-            data_schema=schedule_schema(user_input or self.config_entry.options),
+            data_schema=self.add_suggested_values_to_schema(
+                SCHEDULE_SCHEMA, user_input or self.config_entry.options
+            ),
             errors=errors,
         )

@@ -67,15 +67,6 @@ def form_placeholders(error: str = "") -> dict[str, str]:
     return {"error": error, **PLACEHOLDERS}
 
 
-def _field(
-    defaults: Mapping[str, Any], key: str, default: Any = vol.UNDEFINED, *, required: bool = True
-) -> Any:
-    value = defaults.get(key, default)
-    if required:
-        return vol.Required(key, default=value) if value is not vol.UNDEFINED else vol.Required(key)
-    return vol.Optional(key, description={"suggested_value": defaults.get(key)})
-
-
 REQUIRED: Any = vol.UNDEFINED
 """A required field with no default."""
 OPTIONAL: Any = object()
@@ -135,23 +126,43 @@ FORMS: Mapping[str, tuple[tuple[str, Any, Any], ...]] = {
 }
 
 
-def profile_schema(kind: str, defaults: Mapping[str, Any], *, with_name: bool) -> vol.Schema:
-    """Return the form of a profile kind, filled with `defaults`."""
-    d = dict(defaults)
-    # Option values are translation keys (lower case, no braces): show stored values that way.
-    if CONF_PATTERN in d:
-        d[CONF_PATTERN] = as_choice(str(d[CONF_PATTERN]))
-    if CONF_METHOD in d:
-        d[CONF_METHOD] = str(d[CONF_METHOD]).lower()
-    fields: dict[Any, Any] = {}
-    if with_name:
-        fields[_field(d, CONF_NAME)] = TEXT
+def _form(kind: str, *, with_name: bool, with_secret: bool) -> vol.Schema:
+    """Build a profile kind's form from ``FORMS``: defaults as given, nothing filled in."""
+    fields: dict[Any, Any] = {vol.Required(CONF_NAME): TEXT} if with_name else {}
     for key, default, field in FORMS[kind]:
-        if default is OPTIONAL:
-            fields[_field(d, key, required=False)] = field
+        if default is OPTIONAL or (key == CONF_PASSWORD and not with_secret):
+            # Optional: shown empty or suggested; a password is never suggested, and empty
+            # keeps the stored one where there is one (reconfigure).
+            fields[vol.Optional(key)] = field
+        elif default is REQUIRED:
+            fields[vol.Required(key)] = field
         else:
-            fields[_field(d, key, default)] = field
+            fields[vol.Required(key, default=default)] = field
     return vol.Schema(fields)
+
+
+PROFILE_SCHEMAS: Mapping[str, vol.Schema] = {
+    kind: _form(kind, with_name=True, with_secret=True) for kind in FORMS
+}
+"""The form that adds a profile of each kind (name first)."""
+RECONFIGURE_SCHEMAS: Mapping[str, vol.Schema] = {
+    kind: _form(kind, with_name=False, with_secret=False) for kind in FORMS
+}
+"""The form that changes a profile of each kind (no name; the password may stay empty)."""
+
+
+def form_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Return what a form shows filled in: ``values`` less the password.
+
+    For profiles, option values are translation keys (lower case, no braces): stored values
+    are shown that way.
+    """
+    shown = {k: v for k, v in values.items() if k != CONF_PASSWORD}
+    if CONF_PATTERN in shown:
+        shown[CONF_PATTERN] = as_choice(str(shown[CONF_PATTERN]))
+    if CONF_METHOD in shown:
+        shown[CONF_METHOD] = str(shown[CONF_METHOD]).lower()
+    return shown
 
 
 def _as_ints(data: dict[str, Any]) -> dict[str, Any]:
@@ -234,26 +245,21 @@ def _field_of(key: str) -> str:
     }.get(key, "base")
 
 
-def schedule_schema(options: Mapping[str, Any]) -> vol.Schema:
-    """Return the form of a profile's time filters and notification pause."""
-    return vol.Schema(
-        {
-            vol.Optional(CONF_DAYS, default=list(options.get(CONF_DAYS, WEEKDAYS))): (
-                selector.SelectSelector(
-                    selector.SelectSelectorConfig(
-                        options=list(WEEKDAYS),
-                        multiple=True,
-                        translation_key="weekday",
-                        mode=selector.SelectSelectorMode.LIST,
-                    )
-                )
-            ),
-            vol.Optional(
-                CONF_WINDOWS, description={"suggested_value": options.get(CONF_WINDOWS)}
-            ): TEXT,
-            vol.Optional(CONF_PAUSE, default=options.get(CONF_PAUSE, 0)): number(0, 86400, "s"),
-        }
-    )
+SCHEDULE_SCHEMA = vol.Schema(
+    {
+        vol.Optional(CONF_DAYS, default=list(WEEKDAYS)): selector.SelectSelector(
+            selector.SelectSelectorConfig(
+                options=list(WEEKDAYS),
+                multiple=True,
+                translation_key="weekday",
+                mode=selector.SelectSelectorMode.LIST,
+            )
+        ),
+        vol.Optional(CONF_WINDOWS): TEXT,
+        vol.Optional(CONF_PAUSE, default=0): number(0, 86400, "s"),
+    }
+)
+"""A profile's time filters and notification pause."""
 
 
 def check_schedule(user_input: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
