@@ -158,7 +158,7 @@ async def test_motion_to_phone(
     await _automation(
         hass,
         "motion_to_phone.yaml",
-        {"camera": CAMERA, "phones": phones, "zones": ["door"], "cooldown": 60},
+        {"camera": CAMERA, "phones": phones, "zones": ["Door"], "cooldown": 60},
     )
 
     def motion(event_id: str, zones: list[str]) -> None:
