@@ -101,6 +101,43 @@ async def test_event_http_push(hass: HomeAssistant, recorded: list[ServiceCall])
     assert [(c.service, c.data["event_id"]) for c in recorded] == [("push_http", "C2")]
 
 
+@pytest.mark.parametrize(
+    ("path", "inputs", "service"),
+    [
+        ("motion_email_snapshot.yaml", {"profile": "entry-1"}, "send_email"),
+        ("motion_ftp_upload.yaml", {"profile": "ftp-1"}, "upload_ftp"),
+        ("event_http_push.yaml", {"profile": "http-1", "event_type": "motion"}, "push_http"),
+    ],
+)
+async def test_zones_filter(
+    hass: HomeAssistant,
+    recorded: list[ServiceCall],
+    path: str,
+    inputs: dict[str, Any],
+    service: str,
+) -> None:
+    """With zones chosen, an event that touched one of them goes (names match in any case);
+    one elsewhere, or with no zones at all, does not."""
+    await _automation(hass, path, {"camera": CAMERA, "zones": ["Door", "gate"], **inputs})
+    for event_id, metadata in (
+        ("Z1", {"zones": ["Garden"]}),  # elsewhere
+        ("Z2", {"zones": ["Garden", "door"]}),  # touched Door second
+        ("Z3", {}),  # no zone seen
+        ("Z4", None),  # no metadata
+        ("Z5", {"zones": ["Gate"]}),
+        ("Z6", {"zones": []}),
+    ):
+        data: dict[str, Any] = {"id": event_id, "type": "motion", "entity_id": CAMERA}
+        if metadata is not None:
+            data["metadata"] = metadata
+        hass.bus.async_fire("cam_events_event", data)
+        await hass.async_block_till_done()
+    assert [(c.service, c.data["event_id"]) for c in recorded] == [
+        (service, "Z2"),
+        (service, "Z5"),
+    ]
+
+
 async def test_motion_to_phone(
     hass: HomeAssistant, recorded: list[ServiceCall], freezer: FrozenDateTimeFactory
 ) -> None:
@@ -121,7 +158,7 @@ async def test_motion_to_phone(
     await _automation(
         hass,
         "motion_to_phone.yaml",
-        {"camera": CAMERA, "phones": phones, "zones": ["door"], "cooldown": 60},
+        {"camera": CAMERA, "phones": phones, "zones": ["Door"], "cooldown": 60},
     )
 
     def motion(event_id: str, zones: list[str]) -> None:

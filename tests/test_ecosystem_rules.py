@@ -26,7 +26,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import yaml
 
-from custom_components.cam_events.const import DOMAIN, PROFILE_KINDS
+from custom_components.cam_events.const import CONF_LAYOUT, DOMAIN, PROFILE_KINDS
 
 ROOT = Path(__file__).parent.parent
 PACKAGE = ROOT / "custom_components" / DOMAIN
@@ -125,6 +125,9 @@ def test_translations_have_the_same_keys_and_placeholders(language: str) -> None
 # ---- every form: options translated, placeholders supplied --------------------------------
 
 
+ZONE = {"id": "door", "name": "Door", "kind": "zone", "polygon": [[0, 0], [1, 0], [1, 1]]}
+
+
 async def _forms(hass: HomeAssistant) -> list[tuple[str, dict[str, Any]]]:
     """Open every form the integration shows; return (strings section, form result)."""
     forms: list[tuple[str, dict[str, Any]]] = []
@@ -137,7 +140,12 @@ async def _forms(hass: HomeAssistant) -> list[tuple[str, dict[str, Any]]]:
             ("config", dict(await flow.async_configure(result["flow_id"], {"next_step_id": step})))
         )
     entries = [
-        MockConfigEntry(domain=DOMAIN, title="Porch", data={"url": "rtsp://127.0.0.1:1/x"}),
+        MockConfigEntry(
+            domain=DOMAIN,
+            title="Porch",
+            data={"url": "rtsp://127.0.0.1:1/x"},
+            options={CONF_LAYOUT: [ZONE]},
+        ),
         *(
             MockConfigEntry(domain=DOMAIN, title=f"P {kind}", data={"kind": kind})
             for kind in PROFILE_KINDS
@@ -159,6 +167,18 @@ async def _forms(hass: HomeAssistant) -> list[tuple[str, dict[str, Any]]]:
                     ),
                 )
             )
+            for step in ("edit_area", "delete_area"):
+                result = await options.async_init(entry.entry_id)
+                await options.async_configure(result["flow_id"], {"next_step_id": "areas"})
+                result = await options.async_configure(result["flow_id"], {"next_step_id": step})
+                forms.append(("options", dict(result)))
+            result = await options.async_configure(result["flow_id"], {"area": ZONE["id"]})
+            assert result["step_id"] == "areas"  # deleted: back to the list
+            result = await options.async_init(entry.entry_id)
+            await options.async_configure(result["flow_id"], {"next_step_id": "areas"})
+            result = await options.async_configure(result["flow_id"], {"next_step_id": "edit_area"})
+            result = await options.async_configure(result["flow_id"], {"area": ZONE["id"]})
+            forms.append(("options", dict(result)))  # changing the zone
             result = await options.async_init(entry.entry_id)
             await options.async_configure(result["flow_id"], {"next_step_id": "areas"})
             result = await options.async_configure(result["flow_id"], {"next_step_id": "add_area"})
@@ -184,6 +204,9 @@ async def test_every_form_field_and_option_is_translated(hass: HomeAssistant) ->
         for key in result["data_schema"].schema:
             assert str(key) in step.get("data", {}), f"{section}.{result['step_id']}: {key}"
         for field, select in _selects(result["data_schema"]):
+            options = select.config["options"]
+            if options and all(isinstance(o, dict) and o.get("label") for o in options):
+                continue  # the user's own things (their masks and zones), labelled by name
             key = select.config.get("translation_key")
             assert key, f"{result['step_id']}.{field} has options but no translation key"
             labels = STRINGS["selector"][key]["options"]

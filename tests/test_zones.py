@@ -377,3 +377,178 @@ async def test_motion_in_zone_device_trigger(
     assert calls[0].data["to"] == STATE_ON
     assert state_of(hass, "binary_sensor.porch_yard_motion") == STATE_ON
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+def _names(hass: HomeAssistant, *entity_ids: str) -> list[tuple[str, str | None]]:
+    """Each entity's friendly name in its state and its name in the entity registry."""
+    registry = er.async_get(hass)
+    names = []
+    for entity_id in entity_ids:
+        entry = registry.async_get(entity_id)
+        assert entry is not None, entity_id
+        names.append((hass.states.get(entity_id).name, entry.original_name))
+    return names
+
+
+async def test_a_rename_in_the_card_renames_the_entities_at_once(
+    hass: HomeAssistant, camera: Any, hass_ws_client: WebSocketGenerator
+) -> None:
+    """The card saves a zone and a mask under new names: their sensor and switches take them
+    without a reload; the entity ids (and so the history) stay."""
+    layout = [zone("door", "Door", PATH), mask("tree", "Tree", SKY)]
+    entities = (
+        "binary_sensor.porch_door_motion",
+        "switch.porch_door_zone",
+        "switch.porch_tree_mask",
+    )
+    ws = await hass_ws_client(hass)
+    await ws.send_json(
+        {"id": 1, "type": "cam_events/layout/set", "camera": CAMERA, "layout": layout}
+    )
+    assert (await ws.receive_json())["success"]
+    await hass.async_block_till_done()
+    assert _names(hass, *entities) == [
+        ("Porch Door motion", "Door motion"),
+        ("Porch Door zone", "Door zone"),
+        ("Porch Tree mask", "Tree mask"),
+    ]
+    worker = camera.runtime_data.stream.worker
+
+    renamed = [zone("door", "Front door", PATH), mask("tree", "Old oak", SKY)]
+    await ws.send_json(
+        {"id": 2, "type": "cam_events/layout/set", "camera": CAMERA, "layout": renamed}
+    )
+    assert (await ws.receive_json())["success"]
+    await hass.async_block_till_done()
+    assert _names(hass, *entities) == [
+        ("Porch Front door motion", "Front door motion"),
+        ("Porch Front door zone", "Front door zone"),
+        ("Porch Old oak mask", "Old oak mask"),
+    ]
+    assert camera.runtime_data.stream.worker is worker
+    assert camera.state is ConfigEntryState.LOADED
+    # A name the user gave an entity stays theirs; the area's name still reaches the registry.
+    er.async_get(hass).async_update_entity("switch.porch_door_zone", name="Gate switch")
+    await ws.send_json(
+        {
+            "id": 3,
+            "type": "cam_events/layout/set",
+            "camera": CAMERA,
+            "layout": [zone("door", "Back door", PATH), renamed[1]],
+        }
+    )
+    assert (await ws.receive_json())["success"]
+    await hass.async_block_till_done()
+    assert _names(hass, "binary_sensor.porch_door_motion", "switch.porch_door_zone") == [
+        ("Porch Back door motion", "Back door motion"),
+        ("Gate switch", "Back door zone"),
+    ]
+
+
+@pytest.mark.enable_socket
+async def test_options_flow_zone_minimum_area_and_rename(
+    hass: HomeAssistant, rtsp_server: RtspServer
+) -> None:
+    """A zone's own minimum changed area, typed in the options: bad values are refused in
+    words; a zone asking for half of itself ignores the box a zone with the camera's minimum
+    sees; changed (and renamed) in the options, it sees the box, under its new name at once."""
+    entry = await setup_camera(hass, rtsp_server.url)
+    options = hass.config_entries.options
+
+    async def areas_menu() -> Any:
+        result = await options.async_init(entry.entry_id)
+        return await options.async_configure(result["flow_id"], {"next_step_id": "areas"})
+
+    result = await areas_menu()
+    result = await options.async_configure(result["flow_id"], {"next_step_id": "add_area"})
+    polygon = "0,0.3 1,0.3 1,0.7 0,0.7"
+    result = await options.async_configure(
+        result["flow_id"], {"name": "Low", "kind": "zone", "polygon": polygon}
+    )
+    assert result["type"] is FlowResultType.MENU
+    result = await options.async_configure(result["flow_id"], {"next_step_id": "add_area"})
+    for bad in (0.0, 0.001, 100.5, -3.0, float("nan"), float("inf")):
+        result = await options.async_configure(
+            result["flow_id"],
+            {"name": "High", "kind": "zone", "polygon": polygon, "min_area": bad},
+        )
+        assert result["type"] is FlowResultType.FORM, bad
+        assert result["errors"] == {"min_area": "zone_min_area_invalid"}, bad
+    # Both wrong at once: both said.
+    result = await options.async_configure(
+        result["flow_id"], {"name": "High", "kind": "zone", "polygon": "0,0 1,0", "min_area": 200}
+    )
+    assert result["errors"] == {
+        "polygon": "polygon_too_few_points",
+        "min_area": "zone_min_area_invalid",
+    }
+    assert result["description_placeholders"] == {"count": "3"}  # the polygon message's
+    result = await options.async_configure(
+        result["flow_id"], {"name": "High", "kind": "zone", "polygon": polygon, "min_area": 50}
+    )
+    assert result["type"] is FlowResultType.MENU
+    assert "High (zone, min 50 %)" in result["description_placeholders"]["areas"]
+    # A mask has no minimum area: a value typed for it is not kept.
+    result = await options.async_configure(result["flow_id"], {"next_step_id": "add_area"})
+    result = await options.async_configure(
+        result["flow_id"],
+        {"name": "Top", "kind": "mask", "polygon": "0,0 1,0 1,0.1", "min_area": 5},
+    )
+    result = await options.async_configure(result["flow_id"], {"next_step_id": "done"})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    stored = {a["id"]: a for a in entry.options[CONF_LAYOUT]}
+    assert "min_area" not in stored["low"]
+    assert stored["high"]["min_area"] == 50.0
+    assert "min_area" not in stored["top"]
+    assert entry.runtime_data.stream.worker.layout.get("high").min_area == 50.0
+
+    started = rtsp_server.set_motion(True)
+    seen = await wait_for(lambda: state_of(hass, "binary_sensor.porch_low_motion") == STATE_ON, 5)
+    assert seen - started < 1.0
+    await wait_for(lambda: time.time() - seen > 2.5, 5)  # a full sweep
+    assert state_of(hass, "binary_sensor.porch_high_motion") == STATE_OFF
+
+    # Changed in the options: a lower minimum and a new name, applied while the box moves.
+    result = await areas_menu()
+    assert result["menu_options"] == ["add_area", "edit_area", "delete_area", "done"]
+    result = await options.async_configure(result["flow_id"], {"next_step_id": "edit_area"})
+    result = await options.async_configure(result["flow_id"], {"area": "high"})
+    assert result["step_id"] == "change_area"
+    assert result["description_placeholders"] == {"name": "High"}
+    shown = {
+        key.schema: key.description["suggested_value"]
+        for key in result["data_schema"].schema
+        if key.description
+    }
+    assert shown == {"name": "High", "polygon": polygon, "min_area": 50.0}
+    result = await options.async_configure(
+        result["flow_id"], {"name": "low", "polygon": polygon, "min_area": 1}
+    )
+    assert result["errors"] == {"name": "area_exists"}
+    result = await options.async_configure(
+        result["flow_id"], {"name": "Gate", "polygon": polygon, "min_area": 101}
+    )
+    assert result["errors"] == {"min_area": "zone_min_area_invalid"}
+    result = await options.async_configure(
+        result["flow_id"], {"name": "Gate", "polygon": polygon, "min_area": 1}
+    )
+    assert "Gate (zone, min 1 %)" in result["description_placeholders"]["areas"]
+    result = await options.async_configure(result["flow_id"], {"next_step_id": "done"})
+    await hass.async_block_till_done()
+    assert _names(hass, "binary_sensor.porch_high_motion", "switch.porch_high_zone") == [
+        ("Porch Gate motion", "Gate motion"),
+        ("Porch Gate zone", "Gate zone"),
+    ]
+    await wait_for(lambda: state_of(hass, "binary_sensor.porch_high_motion") == STATE_ON, 5)
+    assert entry.state is ConfigEntryState.LOADED
+    # Left empty, the zone goes back to the camera's minimum.
+    result = await areas_menu()
+    result = await options.async_configure(result["flow_id"], {"next_step_id": "edit_area"})
+    result = await options.async_configure(result["flow_id"], {"area": "high"})
+    result = await options.async_configure(result["flow_id"], {"name": "Gate", "polygon": polygon})
+    result = await options.async_configure(result["flow_id"], {"next_step_id": "done"})
+    await hass.async_block_till_done()
+    assert "min_area" not in entry.options[CONF_LAYOUT][1]
+    rtsp_server.set_motion(False)
+    await hass.config_entries.async_unload(entry.entry_id)

@@ -2,7 +2,8 @@
 
 Each platform says which areas get an entity and how to build one; this adds the entities of
 new areas when the layout changes and removes the ones of deleted areas from the entity
-registry (also those deleted while the camera was not loaded).
+registry (also those deleted while the camera was not loaded). An area's entities are named
+after it and follow a rename at once (their ids, and so their history, stay).
 """
 
 from __future__ import annotations
@@ -11,11 +12,41 @@ from collections.abc import Callable
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .data import CamEventsConfigEntry
+from .entity import CamEventsEntity
 from .video.zones import Area, Layout
+
+
+class AreaEntity(CamEventsEntity):
+    """An entity of one mask or zone, named after it (placeholder `zone`), renamed with it."""
+
+    def __init__(
+        self, entry: CamEventsConfigEntry, description: EntityDescription, area: Area
+    ) -> None:
+        """Bind to the area (its id is stable; its name may change)."""
+        super().__init__(entry, description)
+        self.area_id = area.id
+        self._attr_translation_placeholders = {"zone": area.name}
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the area's name."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.runtime.async_on_layout(self._async_follow_name))
+
+    @callback
+    def _async_follow_name(self, layout: Layout) -> None:
+        """Take a new name of the area into the entity's name, state and registry entry."""
+        area = layout.get(self.area_id)
+        if area is None or area.name == self.translation_placeholders.get("zone"):
+            return
+        self._attr_translation_placeholders = {"zone": area.name}
+        # Entity.name is worked out from the placeholders once and cached; the next state
+        # write works it out again and stores it as the registry entry's original name.
+        self.__dict__.pop("name", None)
+        self._async_write()
 
 
 @callback

@@ -12,7 +12,7 @@ from homeassistant.components.binary_sensor import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .area_entities import async_follow_areas
+from .area_entities import AreaEntity, async_follow_areas
 from .data import CamEventsConfigEntry
 from .entity import CamEventsEntity
 from .video.zones import Area, Layout
@@ -101,11 +101,11 @@ class TamperBinarySensor(CamEventsEntity, BinarySensorEntity):
         return {"contrast": result.contrast, "brightness": result.mean}
 
 
-class ZoneMotionBinarySensor(CamEventsEntity, BinarySensorEntity):
+class ZoneMotionBinarySensor(AreaEntity, BinarySensorEntity):
     """Motion inside one zone, with the camera's off-delay."""
 
     def __init__(self, entry: CamEventsConfigEntry, area: Area) -> None:
-        """Bind to the zone (its id is stable; its name may change)."""
+        """Bind to the zone."""
         super().__init__(
             entry,
             BinarySensorEntityDescription(
@@ -113,9 +113,8 @@ class ZoneMotionBinarySensor(CamEventsEntity, BinarySensorEntity):
                 translation_key="zone_motion",
                 device_class=BinarySensorDeviceClass.MOTION,
             ),
+            area,
         )
-        self.zone_id = area.id
-        self._attr_translation_placeholders = {"zone": area.name}
 
     async def async_added_to_hass(self) -> None:
         """Follow the zone's motion."""
@@ -125,12 +124,12 @@ class ZoneMotionBinarySensor(CamEventsEntity, BinarySensorEntity):
     @property
     def is_on(self) -> bool:
         """Whether there is motion in the zone."""
-        return self.runtime.zone_motion.get(self.zone_id, False)
+        return self.runtime.zone_motion.get(self.area_id, False)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """Share of the zone that changed and where, when its latest motion started."""
-        result = self.runtime.zone_last.get(self.zone_id)
+        result = self.runtime.zone_last.get(self.area_id)
         if result is None:
             return None
         return {

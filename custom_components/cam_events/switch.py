@@ -13,9 +13,8 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .area_entities import async_follow_areas
+from .area_entities import AreaEntity, async_follow_areas
 from .data import CamEventsConfigEntry
-from .entity import CamEventsEntity
 from .layout import async_store_layout
 from .video.zones import Area, AreaKind, Layout
 
@@ -43,23 +42,22 @@ async def async_setup_entry(
     )
 
 
-class AreaSwitch(CamEventsEntity, SwitchEntity):
+class AreaSwitch(AreaEntity, SwitchEntity):
     """On while the mask or zone is applied."""
 
     _attr_entity_category = EntityCategory.CONFIG
 
     def __init__(self, entry: CamEventsConfigEntry, area: Area) -> None:
-        """Bind to the area (its id is stable; its name may change)."""
+        """Bind to the area."""
         super().__init__(
             entry,
             SwitchEntityDescription(
                 key=f"area_{area.id}",
                 translation_key="zone_enabled" if area.kind is AreaKind.ZONE else "mask_enabled",
             ),
+            area,
         )
         self.entry = entry
-        self.area_id = area.id
-        self._attr_translation_placeholders = {"zone": area.name}
 
     async def async_added_to_hass(self) -> None:
         """Follow the layout (switched here, by the card or in the options)."""

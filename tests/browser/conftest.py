@@ -17,6 +17,7 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 import importlib.util
+import json
 import os
 from pathlib import Path
 import subprocess
@@ -27,7 +28,7 @@ import aiohttp
 import pytest
 
 from devtools.clips import make_clip
-from devtools.develop import hass_command, prepare_config
+from devtools.develop import CONFIGURATION_YAML, hass_command, prepare_config
 from tests.peers.net import free_port
 
 if TYPE_CHECKING:
@@ -172,11 +173,29 @@ class HomeAssistantInstance:
 
 @pytest.fixture
 def hass_config_folder(tmp_path: Path, browser_available: None) -> Path:
-    """A config dir with a short demo clip: 30 s, an object moving from 20 s to 24 s."""
+    """A config dir with a short demo clip: 30 s, an object moving from 20 s to 24 s.
+
+    Its configuration.yaml is scripts/develop's with the media folder (clips, snapshots, a
+    local profile's files) next to it, in the test's temporary folder: Home Assistant's
+    default in a container is /media, which a test must not write to.
+    """
     config_dir = tmp_path / "config"
     config_dir.mkdir()
+    media = media_folder(config_dir)
+    media.mkdir()
+    (config_dir / "configuration.yaml").write_text(
+        CONFIGURATION_YAML
+        + "\nhomeassistant:\n  allowlist_external_dirs:\n"
+        + f"    - {json.dumps(str(config_dir))}\n    - {json.dumps(str(media))}\n"
+        + f"  media_dirs:\n    local: {json.dumps(str(media))}\n"
+    )
     make_clip(config_dir / "demo.mp4", seconds=30, motion=((20.0, 24.0),))
     return config_dir
+
+
+def media_folder(config_dir: Path) -> Path:
+    """Return the media folder of the Home Assistant using `config_dir`."""
+    return config_dir.parent / "media"
 
 
 @pytest.fixture

@@ -30,11 +30,13 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.cam_events.card import async_register_card
 from custom_components.cam_events.const import DEFAULT_POSTROLL
+from tests.browser.conftest import media_folder
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Locator, Page
 
     from tests.browser.conftest import HomeAssistantInstance
+    from tests.peers.rtsp import RtspServer
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "artifacts" / "screenshots"
@@ -401,6 +403,11 @@ async def test_card_in_browser(home_assistant: HomeAssistantInstance, browser: B
     assert clip["width"] == 640, clip  # decoded pictures of the demo camera
     assert 2.5 <= clip["duration"] <= 6, clip  # pre-roll + 2 s + post-roll, at key frames
     timings["clip_played_to"] = playing
+    stored_files = await asyncio.to_thread(
+        lambda: sorted(p.suffix for p in (media_folder(ha.config_dir) / "cam_events").rglob("*.*"))
+    )
+    assert ".mp4" in stored_files, stored_files  # in the test's own media folder
+    assert ".jpg" in stored_files, stored_files  # the local profile's snapshot
     # A handler's result for the event shown comes in: the clip plays on, not from the start.
     await video.evaluate("v => { v.dataset.marker = 'the same player'; }")
     await ha.service(
@@ -1059,3 +1066,144 @@ async def test_zone_editor_says_why_a_save_fails(browser: Browser) -> None:
     await expect(message).to_have_text("Could not load the zones and masks: Unknown command.")
     await expect(dialog.locator(".zsave")).to_be_disabled()
     await page.close()
+
+
+async def _add_camera(ha: HomeAssistantInstance, name: str, url: str) -> str:
+    """Add a camera through the config flow (as a user does); return its entry id."""
+    flow = await ha.rest("POST", "/api/config/config_entries/flow", {"handler": "cam_events"})
+    path = f"/api/config/config_entries/flow/{flow['flow_id']}"
+    await ha.rest("POST", path, {"next_step_id": "camera"})
+    result = await ha.rest("POST", path, {"name": name, "url": url})
+    assert result["type"] == "create_entry", result
+    entry_id: str = result["result"]["entry_id"]
+    return entry_id
+
+
+async def _click_polygon(dialog: Locator, points: list[tuple[float, float]]) -> None:
+    """Place the points of a new area by clicks on the picture, then close the polygon."""
+    box = await _stage_box(dialog)
+    for x, y in points:
+        await dialog.locator(".zstage").click(
+            position={"x": x * box["width"], "y": y * box["height"]}
+        )
+    await dialog.locator(".zfinish").click()
+
+
+@pytest.mark.enable_socket
+@pytest.mark.timeout(240)
+async def test_zone_editor_on_a_live_camera(
+    home_assistant: HomeAssistantInstance, browser: Browser, rtsp_server: RtspServer
+) -> None:
+    """On a camera streaming the RTSP peer's moving box: a zone drawn across the box's path
+    gets its sensor, which turns on when the box moves through it, while a zone drawn above
+    the path stays off; one of its points dragged down into the path and saved, it turns on
+    too, without a reload of the page or the camera."""
+    from playwright.async_api import expect
+
+    ha = home_assistant
+    await _add_camera(ha, "Yard", rtsp_server.url)
+    camera = "camera.yard"
+    path_sensor = "binary_sensor.yard_path_motion"
+    sky_sensor = "binary_sensor.yard_sky_motion"
+    dashboard = "cam-events-zones"
+    await ha.ws(
+        {
+            "type": "lovelace/dashboards/create",
+            "url_path": dashboard,
+            "title": "Zones",
+            "mode": "storage",
+        }
+    )
+    config = {"views": [{"path": "yard", "cards": [_card_config(entity=camera, title="Yard")]}]}
+    await ha.ws({"type": "lovelace/config/save", "url_path": dashboard, "config": config})
+
+    async def state(entity_id: str) -> dict[str, Any]:
+        async with ha.session.get(
+            f"{ha.base_url}/api/states/{entity_id}",
+            headers={"Authorization": f"Bearer {ha.token}"},
+        ) as response:
+            if response.status == 404:
+                return {"state": None}
+            assert response.status == 200, await response.text()
+            answer: dict[str, Any] = await response.json()
+            return answer
+
+    stream = await _eventually(
+        lambda: state("sensor.yard_stream_state"),
+        lambda s: s["state"] == "streaming",
+        20,
+        "the RTSP camera streaming",
+    )
+
+    context = await browser.new_context(
+        viewport={"width": 1000, "height": 1200}, locale="en-US", timezone_id="UTC"
+    )
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(f"{err}\n{err.stack}"))
+    await _log_in(page, f"{ha.base_url}/{dashboard}/yard")
+    card = page.locator("cam-events-card").first
+    await expect(card.locator("h2.title")).to_have_text("Yard", timeout=30_000)
+    await page.evaluate("() => { window.notReloaded = true; }")
+    dialog = await _open_zone_editor(page)
+    await _images_loaded(dialog.locator("img.zpic"))
+
+    # The box sweeps the middle band (y 0.375..0.625) of the whole width.
+    await dialog.locator('.zadd[data-kind="zone"]').click()
+    await dialog.locator(".zname").fill("Path")
+    await _click_polygon(dialog, [(0.05, 0.3), (0.45, 0.3), (0.45, 0.7), (0.05, 0.7)])
+    await dialog.locator('.zadd[data-kind="zone"]').click()
+    await dialog.locator(".zname").fill("Sky")
+    sky = [(0.05, 0.05), (0.95, 0.05), (0.5, 0.2)]
+    await _click_polygon(dialog, sky)
+    await expect(dialog.locator("svg polygon.zone")).to_have_count(2)
+    await dialog.locator(".zsave").click()
+    await expect(dialog.locator(".zmsg")).to_have_text(re.compile(r"^Saved 2 areas"))
+    await page.mouse.move(0, 0)
+    await _screenshot(dialog, "card-zones-live.png")
+
+    # Their sensors appear (off: nothing moves yet).
+    for sensor, name in ((path_sensor, "Yard Path motion"), (sky_sensor, "Yard Sky motion")):
+        shown = await _eventually(
+            lambda sensor=sensor: state(sensor), lambda s: s["state"] == "off", 10, sensor
+        )
+        assert shown["attributes"]["friendly_name"] == name
+
+    started = rtsp_server.set_motion(True)
+    await _eventually(lambda: state(path_sensor), lambda s: s["state"] == "on", 5, path_sensor)
+    seen = time.time()
+    assert seen - started < 2.0, f"the zone saw the box {seen - started:.2f} s after it moved"
+    # A full sweep of the box (about 2.5 s) passes below the sky zone.
+    while time.time() - seen < 3.0:
+        assert (await state(sky_sensor))["state"] == "off"
+        await asyncio.sleep(0.2)
+
+    # Drag the sky zone's lowest point down through the box's path; save.
+    await dialog.locator(".zlist button", has_text="Sky").click()
+    handle = dialog.locator('.handle[data-point="2"]')
+    box = await _stage_box(dialog)
+    start = await handle.bounding_box()
+    assert start is not None
+    await page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    await page.mouse.down()
+    target = (0.5, 0.95)
+    await page.mouse.move(
+        box["x"] + target[0] * box["width"], box["y"] + target[1] * box["height"], steps=5
+    )
+    await page.mouse.up()
+    await dialog.locator(".zsave").click()
+    await expect(dialog.locator(".zmsg")).to_have_text(re.compile(r"^Saved 2 areas"))
+    stored = (await ha.ws({"type": "cam_events/layout", "camera": camera}))["layout"]
+    assert [a["name"] for a in stored] == ["Path", "Sky"]
+    assert stored[1]["polygon"][:2] == [
+        [pytest.approx(x, abs=0.005), pytest.approx(y, abs=0.005)] for x, y in sky[:2]
+    ]
+    assert stored[1]["polygon"][2] == [pytest.approx(v, abs=0.005) for v in target]
+    await _eventually(lambda: state(sky_sensor), lambda s: s["state"] == "on", 5, sky_sensor)
+
+    # Neither the page nor the camera was reloaded: the stream state never changed.
+    assert await page.evaluate("window.notReloaded") is True
+    assert (await state("sensor.yard_stream_state"))["last_changed"] == stream["last_changed"]
+    rtsp_server.set_motion(False)
+    assert not [error for error in errors if "cam-events-card" in error], errors
+    await context.close()
