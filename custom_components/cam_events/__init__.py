@@ -11,7 +11,7 @@ import shutil
 import time
 
 from homeassistant.const import EVENT_HOMEASSISTANT_CLOSE, EVENT_HOMEASSISTANT_STOP, Platform
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.event import async_track_time_interval
@@ -40,11 +40,14 @@ from .data import (
     is_camera,
 )
 from .delivery.outbox import Outbox, OutboxStore
+from .events.model import Event as EventRecord
 from .events.retention import delete_clips, over_cap
 from .events.snapshots import delete_snapshots
 from .events.store import EventStore
+from .handler_results import HandlerResults
 from .handler_services import async_setup_handler_services
 from .http_api import async_setup_http
+from .lookups import loaded_camera_events
 from .profile_runtime import ProfileRuntime
 from .runtime import CameraRuntime
 from .services import async_setup_services
@@ -80,8 +83,15 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         max_attempts=OUTBOX_MAX_ATTEMPTS,
     )
     await outbox.start()
+
+    @callback
+    def result_recorded(event: EventRecord) -> None:
+        if (camera := loaded_camera_events(hass, event.camera)) is not None:
+            camera.async_dispatch_updated(event)
+
     hass.data[DATA_DOMAIN] = DomainData(
         store=store,
+        results=HandlerResults(hass, store, result_recorded),
         base_dir=base_dir,
         outbox=outbox,
         outbox_store=outbox_store,

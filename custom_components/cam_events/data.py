@@ -88,8 +88,8 @@ class DomainData:
     outbox_store: OutboxStore
     recordings_dir: Path
     spool_dir: Path
+    results: HandlerResults
     subscribers: list[Callable[[EventChange], None]] = field(default_factory=list)
-    results: HandlerResults = field(default_factory=HandlerResults)
 
 
 DATA_DOMAIN: HassKey[DomainData] = HassKey("cam_events")

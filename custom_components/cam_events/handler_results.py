@@ -8,6 +8,7 @@ subscribers (the event entity, the card).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant
@@ -16,6 +17,7 @@ from homeassistant.util import dt as dt_util
 from .delivery.outbox import Job, JobOutcome
 
 if TYPE_CHECKING:
+    from .events.model import Event
     from .events.store import EventStore
 
 
@@ -40,13 +42,16 @@ def handler_result(job: Job, outcome: str, profile: str, **extra: Any) -> dict[s
 class HandlerResults:
     """The handler results of every event (`DomainData.results`)."""
 
-    def __init__(self) -> None:
-        """Start with no write in progress."""
+    def __init__(
+        self, hass: HomeAssistant, store: EventStore, updated: Callable[[Event], None]
+    ) -> None:
+        """Keep results in ``store``; ``updated`` tells an event's camera it changed."""
+        self._hass = hass
+        self._store = store
+        self._updated = updated
         self._lock = asyncio.Lock()
 
-    async def async_queued(
-        self, hass: HomeAssistant, store: EventStore, job: Job, profile: str
-    ) -> None:
+    async def async_queued(self, job: Job, profile: str) -> None:
         """Record a job just queued (unless its delivery already reported back)."""
         result = {
             "job": job.id,
@@ -55,31 +60,21 @@ class HandlerResults:
             "status": "queued",
             "at": _now(),
         }
-        await self.async_add(hass, store, job.event_id, result)
+        await self.async_add(job.event_id, result)
 
-    async def async_outcome(
-        self, hass: HomeAssistant, store: EventStore, job: Job, outcome: str, profile: str
-    ) -> None:
+    async def async_outcome(self, job: Job, outcome: str, profile: str) -> None:
         """Record how a delivery attempt ended (replacing the same job's earlier result)."""
-        await self.async_add(hass, store, job.event_id, handler_result(job, outcome, profile))
+        await self.async_add(job.event_id, handler_result(job, outcome, profile))
 
-    async def async_gated(
-        self,
-        hass: HomeAssistant,
-        store: EventStore,
-        event_id: str,
-        result: dict[str, Any],
-        detail: str,
-    ) -> None:
+    async def async_gated(self, event_id: str, result: dict[str, Any], detail: str) -> None:
         """Record a call the profile's schedule or pause kept back."""
-        await self.async_add(hass, store, event_id, {**result, "detail": detail, "at": _now()})
+        await self.async_add(event_id, {**result, "detail": detail, "at": _now()})
 
-    async def async_add(
-        self, hass: HomeAssistant, store: EventStore, event_id: str | None, result: dict[str, Any]
-    ) -> None:
+    async def async_add(self, event_id: str | None, result: dict[str, Any]) -> None:
         """Store a handler result with its event and tell the camera's subscribers."""
         if event_id is None:
             return
+        hass, store = self._hass, self._store
         async with self._lock:  # one read-modify-write of an event's results at a time
             event = await hass.async_add_executor_job(store.get, event_id)
             if event is None:
@@ -91,7 +86,4 @@ class HandlerResults:
             event.handlers = [h for h in event.handlers if key is None or h.get("job") != key]
             event.handlers.append(result)
             await hass.async_add_executor_job(store.update, event)
-        from .lookups import loaded_camera_events  # here: access imports data, which imports this
-
-        if (camera := loaded_camera_events(hass, event.camera)) is not None:
-            camera.async_dispatch_updated(event)
+        self._updated(event)

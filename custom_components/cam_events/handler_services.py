@@ -192,8 +192,7 @@ async def _handle(call: ServiceCall, transport: Transport[Any]) -> ServiceRespon
     result = {**base, "status": "queued", "job_id": job.id, "files": len(job.files)}
     if planned.note:
         result["note"] = planned.note
-    domain = hass.data[DATA_DOMAIN]
-    await domain.results.async_queued(hass, domain.store, job, profile.name)
+    await hass.data[DATA_DOMAIN].results.async_queued(job, profile.name)
     return result
 
 
@@ -230,7 +229,7 @@ async def _gate(
         detail = f"pause, {remaining:.0f} s left"
     else:
         return None
-    await domain.results.async_gated(hass, domain.store, event.id, result, detail)
+    await domain.results.async_gated(event.id, result, detail)
     return result
 
 

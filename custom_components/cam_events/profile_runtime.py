@@ -189,7 +189,7 @@ class ProfileRuntime:
             # The health sensors change once the event carries the result, never before:
             # whoever reads the event on "last delivery" changing sees how it ended.
             try:
-                await domain.results.async_outcome(self.hass, domain.store, job, outcome, self.name)
+                await domain.results.async_outcome(job, outcome, self.name)
             finally:
                 self._notify()
 
