@@ -71,7 +71,11 @@ class HandlerResults:
         result: dict[str, Any],
         detail: str,
     ) -> None:
-        """Record a call the profile's schedule or pause kept back."""
+        """Record a call's own outcome, not an outbox job's.
+
+        A call the zones, a schedule or a pause kept back, or a delivery the call made itself
+        (a phone notification).
+        """
         await self.async_add(hass, store, event_id, {**result, "detail": detail, "at": _now()})
 
     async def async_add(
@@ -90,7 +94,7 @@ class HandlerResults:
                 return  # the delivery already reported back; "queued" is older news
             event.handlers = [h for h in event.handlers if key is None or h.get("job") != key]
             event.handlers.append(result)
-            await hass.async_add_executor_job(store.update, event)
+            await hass.async_add_executor_job(store.set_handlers, event.id, event.handlers)
         from .lookups import loaded_camera_events  # here: access imports data, which imports this
 
         if (camera := loaded_camera_events(hass, event.camera)) is not None:
