@@ -45,6 +45,7 @@ from .events.snapshots import delete_snapshots
 from .events.store import EventStore
 from .handler_services import async_setup_handler_services
 from .http_api import async_setup_http
+from .phone import async_setup_phone_service
 from .profile_runtime import ProfileRuntime
 from .runtime import CameraRuntime
 from .services import async_setup_services
@@ -108,6 +109,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_setup_services(hass)
     async_setup_handler_services(hass)
     await async_setup_pauses(hass)
+    async_setup_phone_service(hass)
     async_setup_http(hass)
     async_setup_websocket(hass)
     await async_register_card(hass)
