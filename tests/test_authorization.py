@@ -51,6 +51,7 @@ ADMIN_SERVICES: dict[str, dict[str, Any]] = {
     "push_udp": {"camera": PORCH, "profile": "UDP"},
     "save_snapshot": {"camera": PORCH, "profile": "Disk"},
     "retry_failed": {},
+    "notify_phones": {"camera": PORCH, "devices": ["not-a-phone"], "message": "hi"},
 }
 
 
@@ -318,12 +319,13 @@ async def test_admin_services_for_an_admin(
     """An admin's call passes the user check (a delivery then needs a real profile)."""
     context = Context(user_id=logins["admin"].user.id)
     for service, data in ADMIN_SERVICES.items():
-        if "profile" in data:
+        if "profile" in data or "devices" in data:
             with pytest.raises(ServiceValidationError) as err:
                 await hass.services.async_call(
                     DOMAIN, service, data, blocking=True, context=context, return_response=True
                 )
-            assert err.value.translation_key == "unknown_profile", service
+            expected = "unknown_profile" if "profile" in data else "unknown_phone"
+            assert err.value.translation_key == expected, service
         else:
             await hass.services.async_call(
                 DOMAIN, service, data, blocking=True, context=context, return_response=True

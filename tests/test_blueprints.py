@@ -141,11 +141,10 @@ async def test_zones_filter(
 async def test_motion_to_phone(
     hass: HomeAssistant, recorded: list[ServiceCall], freezer: FrozenDateTimeFactory
 ) -> None:
-    """Each phone gets the event's own snapshot path and the snooze action; zones, cooldown."""
+    """The phones get the event's own snapshot path and the snooze action; zones, cooldown."""
     pushes: list[ServiceCall] = []
     pauses: list[ServiceCall] = []
-    hass.services.async_register("notify", "mobile_app_pixel_9", pushes.append)
-    hass.services.async_register("notify", "mobile_app_tablet", pushes.append)
+    hass.services.async_register("cam_events", "notify_phones", pushes.append)
     hass.services.async_register("cam_events", "pause_notifications", pauses.append)
     phones = []
     for name in ("Pixel 9", "Tablet"):
@@ -179,7 +178,10 @@ async def test_motion_to_phone(
     assert pushes == []
     motion("D2", ["door"])
     await hass.async_block_till_done()
-    assert [c.service for c in pushes] == ["mobile_app_pixel_9", "mobile_app_tablet"]
+    assert len(pushes) == 1
+    assert pushes[0].data["camera"] == CAMERA
+    assert pushes[0].data["devices"] == phones
+    assert pushes[0].data["event_id"] == "D2"
     data = pushes[0].data["data"]
     assert data["image"] == "/api/cam_events/snapshots/D2.jpg"
     assert data["clickAction"] == "/lovelace"
@@ -188,7 +190,7 @@ async def test_motion_to_phone(
 
     motion("D3", ["door"])  # within the cooldown
     await hass.async_block_till_done()
-    assert len(pushes) == 2
+    assert len(pushes) == 1
 
     hass.bus.async_fire("mobile_app_notification_action", {"action": "OTHER"})
     hass.bus.async_fire("mobile_app_notification_action", {"action": f"CAM_EVENTS_SNOOZE_{CAMERA}"})
@@ -202,5 +204,6 @@ async def test_motion_to_phone(
     await hass.async_block_till_done()
     motion("D4", ["door"])  # the cooldown is over
     await hass.async_block_till_done()
-    assert len(pushes) == 4
+    assert len(pushes) == 2
+    assert pushes[-1].data["event_id"] == "D4"
     assert pushes[-1].data["data"]["image"] == "/api/cam_events/snapshots/D4.jpg"

@@ -48,6 +48,7 @@ from .handler_results import HandlerResults
 from .handler_services import async_setup_handler_services
 from .http_api import async_setup_http
 from .lookups import loaded_camera_events
+from .phone import async_setup_phone_service
 from .profile_runtime import ProfileRuntime
 from .runtime import CameraRuntime
 from .services import async_setup_services
@@ -118,6 +119,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_setup_services(hass)
     async_setup_handler_services(hass)
     await async_setup_pauses(hass)
+    async_setup_phone_service(hass)
     async_setup_http(hass)
     async_setup_websocket(hass)
     await async_register_card(hass)

@@ -67,7 +67,11 @@ class HandlerResults:
         await self.async_add(job.event_id, handler_result(job, outcome, profile))
 
     async def async_gated(self, event_id: str, result: dict[str, Any], detail: str) -> None:
-        """Record a call the profile's schedule or pause kept back."""
+        """Record a call's own outcome, not an outbox job's.
+
+        A call the zones, a schedule or a pause kept back, or a delivery the call made itself
+        (a phone notification).
+        """
         await self.async_add(event_id, {**result, "detail": detail, "at": _now()})
 
     async def async_add(self, event_id: str | None, result: dict[str, Any]) -> None:
@@ -85,5 +89,5 @@ class HandlerResults:
                 return  # the delivery already reported back; "queued" is older news
             event.handlers = [h for h in event.handlers if key is None or h.get("job") != key]
             event.handlers.append(result)
-            await hass.async_add_executor_job(store.update, event)
+            await hass.async_add_executor_job(store.set_handlers, event.id, event.handlers)
         self._updated(event)

@@ -124,7 +124,8 @@ def _profile(hass: HomeAssistant, profile: str, kind: str) -> ProfileRuntime:
     return entry.runtime_data
 
 
-async def _event(camera: CameraEvents, event_id: str | None) -> Event:
+async def call_event(camera: CameraEvents, event_id: str | None) -> Event:
+    """Return the call's event: the one named, else the camera's latest."""
     store = camera.domain.store
     hass = camera.hass
     if event_id:
@@ -179,7 +180,7 @@ async def _handle(call: ServiceCall, transport: Transport[Any]) -> ServiceRespon
         raise validation_error("nothing_to_send", handler=handler)
     camera = camera_events(hass, call.data["camera"])
     profile = _profile(hass, call.data["profile"], transport.kind)
-    event = await _event(camera, call.data.get("event_id"))
+    event = await call_event(camera, call.data.get("event_id"))
     base: dict[str, Any] = {"event_id": event.id, "profile": profile.name, "handler": handler}
     if (
         gated := await _gate(hass, profile, camera, event, base, call.data.get("zones"))
@@ -205,12 +206,32 @@ async def _gate(
     zones: list[str] | None = None,
 ) -> ServiceResponse | None:
     """Apply the zones filter, time filters and pause; return the answer if they hold it back."""
+    if (held := held_back(hass, profile, camera, event, base, zones)) is None:
+        return None
+    result, detail = held
     domain = hass.data[DATA_DOMAIN]
+    await domain.results.async_gated(event.id, result, detail)
+    return result
+
+
+def held_back(
+    hass: HomeAssistant,
+    profile: ProfileRuntime | None,
+    camera: CameraEvents,
+    event: Event,
+    base: dict[str, Any],
+    zones: list[str] | None = None,
+) -> tuple[dict[str, Any], str] | None:
+    """Return the answer and its detail when the call is held back, None when it may go.
+
+    The zones filter and the camera's notification pause hold back every call; a profile's
+    time filters and pause hold back the calls through that profile.
+    """
     touched = {str(z).casefold() for z in event.metadata.get("zones") or ()}
     if zones and not touched & {z.casefold() for z in zones}:
         result = {**base, "status": "skipped", "reason": "zones"}
         detail = f"zones {', '.join(zones)} not touched"
-    elif not profile.time_filter.allows(dt_util.now()):
+    elif profile is not None and not profile.time_filter.allows(dt_util.now()):
         result = {**base, "status": "skipped", "reason": "schedule"}
         detail = profile.time_filter.describe()
     elif (
@@ -219,7 +240,10 @@ async def _gate(
         # Before the profile's pause: a held-back call must not start the profile's pause.
         result = {**base, "status": "suppressed", "reason": "snoozed", "retry_in": round(snoozed)}
         detail = f"notifications paused, {snoozed:.0f} s left"
-    elif (remaining := profile.pause.check(camera.entry.entry_id, time.time())) is not None:
+    elif (
+        profile is not None
+        and (remaining := profile.pause.check(camera.entry.entry_id, time.time())) is not None
+    ):
         result = {
             **base,
             "status": "suppressed",
@@ -229,8 +253,7 @@ async def _gate(
         detail = f"pause, {remaining:.0f} s left"
     else:
         return None
-    await domain.results.async_gated(event.id, result, detail)
-    return result
+    return result, detail
 
 
 async def _enqueue(

@@ -70,7 +70,6 @@ def test_update(store: EventStore) -> None:
     event.metadata["score"] = 0.9
     event.snapshot = "/s.jpg"
     event.clip = "/c.mp4"
-    event.handlers.append({"handler": "notify", "ok": False, "error": "timeout"})
     event.camera = "ignored"
     store.update(event)
     stored = store.get(event.id)
@@ -79,8 +78,24 @@ def test_update(store: EventStore) -> None:
     assert stored.metadata == {"score": 0.9}
     assert stored.snapshot == "/s.jpg"
     assert stored.clip == "/c.mp4"
-    assert stored.handlers == [{"handler": "notify", "ok": False, "error": "timeout"}]
     assert stored.camera == "cam1"
+
+
+def test_update_keeps_the_handler_results_recorded_meanwhile(store: EventStore) -> None:
+    """An open event kept in memory is closed without wiping what its handlers recorded."""
+    event = make()
+    store.add(event)
+    recorded = [{"handler": "notify_phones", "status": "sent"}]
+    store.set_handlers(event.id, recorded)
+    event.end = T0 + 9
+    store.update(event)  # the in-memory copy still has no handler results
+    stored = store.get(event.id)
+    assert stored is not None
+    assert stored.end == T0 + 9
+    assert stored.handlers == recorded
+    assert event.handlers == recorded  # refreshed from the store
+    with pytest.raises(KeyError, match="missing"):
+        store.set_handlers("missing", recorded)
 
 
 def test_update_missing_raises_key_error(store: EventStore) -> None:

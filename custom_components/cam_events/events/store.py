@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+import json
 from typing import Any, Final
 
 from .model import ROW_FIELDS, Event
@@ -87,16 +88,36 @@ class EventStore(SqliteStore):
                 )
 
     def update(self, event: Event) -> None:
-        """Save ``end``, metadata, snapshot, clip and handlers by id; KeyError if missing."""
+        """Save ``end``, metadata, snapshot and clip by id; KeyError if missing.
+
+        The handler results are not written (:meth:`set_handlers` owns them): an event kept in
+        memory while it lasts would otherwise write back the results it was created with over
+        the ones recorded meanwhile. ``event.handlers`` is refreshed with the stored ones.
+        """
         row = event.to_row()
         with self._lock:
+            found = (
+                self._db()
+                .execute(
+                    'UPDATE events SET "end" = ?, metadata = ?, snapshot = ?, clip = ?'
+                    " WHERE id = ? RETURNING handlers",
+                    (*row[4:8], event.id),
+                )
+                .fetchone()
+            )
+        if found is None:
+            raise KeyError(event.id)
+        event.handlers = Event.from_row((*row[:8], found[0])).handlers
+
+    def set_handlers(self, event_id: str, handlers: list[dict[str, Any]]) -> None:
+        """Save an event's handler results, nothing else; KeyError if missing."""
+        text = json.dumps(handlers, separators=(",", ":"))
+        with self._lock:
             cursor = self._db().execute(
-                'UPDATE events SET "end" = ?, metadata = ?, snapshot = ?, clip = ?, handlers = ?'
-                " WHERE id = ?",
-                (*row[4:], event.id),
+                "UPDATE events SET handlers = ? WHERE id = ?", (text, event_id)
             )
         if cursor.rowcount == 0:
-            raise KeyError(event.id)
+            raise KeyError(event_id)
 
     def get(self, event_id: str) -> Event | None:
         """Return the event with this id, or None."""
