@@ -284,6 +284,16 @@ class MotionDetector:
         self._motion_frames = 0
         self._calibration_frames = 0
 
+    def skip(self, frames: int) -> None:
+        """Count ``frames`` the detector was not shown (adaptive mode's idle stream).
+
+        They count towards the next learning step, so the background keeps the pace of the
+        stream's time rather than of the frames seen; motion needs consecutive frames again.
+        """
+        if frames > 0:
+            self._since_learn += frames
+            self._motion_frames = 0
+
     def process(self, luma: npt.NDArray[np.uint8]) -> MotionResult:
         """Compare one frame's whole luma plane (2-D uint8, any strides) with the background."""
         if luma.ndim != 2 or luma.dtype != np.uint8 or luma.size == 0:

@@ -23,6 +23,7 @@ from .luma import LumaReader
 from .ring import RingPacket, StreamTemplate
 from .source import RtspTransport, SourceKind, StreamSource, redact_url
 from .tamper import TamperDetector, TamperResult
+from .wake import WakeReason, WakeRule, WakeSettings
 from .zones import Layout
 
 if TYPE_CHECKING:
@@ -42,6 +43,11 @@ JOIN_TIMEOUT = 5.0
 COLLECT_INTERVAL = 30.0
 PAIR_INTERVAL = 0.1
 """Frames that follow each other this closely are detected two at a time (see _handle)."""
+WAKE_GRACE = 1.0
+"""Adaptive mode: seconds a wake (or changed cells short of motion) keeps every frame decoded."""
+MAX_BACKLOG = 900
+"""Adaptive mode: packets kept undecoded since the last decoded one (a minute at 15 fps); past
+that the backlog is dropped and decoding waits for the next key frame."""
 
 
 class StreamState(StrEnum):
@@ -60,6 +66,7 @@ class DecodeMode(StrEnum):
     FULL = "full"  # every frame, as the camera sent it
     FAST = "fast"  # every frame, without the loop filter: 12-26 % less CPU, slight blocking
     KEYFRAMES = "keyframes"  # key frames only: a fraction of the CPU, one look per GOP
+    ADAPTIVE = "adaptive"  # key frames while still, every frame (caught up) once sizes rise
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +78,11 @@ class WorkerSettings:
     detect_fps: float = 0.0  # 0 = every decoded frame
     decode_mode: DecodeMode = DecodeMode.FULL
     decode: bool = True  # False: demux only (a main stream kept for recording)
+    hold: float = 10.0
+    """Adaptive mode: seconds every frame is still decoded after the last motion frame (the
+    camera's motion off-delay), before the stream goes back to key frames only."""
+    wake: WakeSettings = field(default_factory=WakeSettings)
+    """Adaptive mode: when packet sizes wake an idle stream."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +271,7 @@ class StreamWorker:
     def _stream_gone(self) -> None:
         """Drop a finished connection's frames and end its motion and tamper states."""
         self._pending = None
+        self._adaptive = None  # its backlog belongs to the old decoder
         self._end_motion()
         self._end_tamper()
         self._latest = None
@@ -304,6 +317,8 @@ class StreamWorker:
             self._detector.reset()
             self._tamper.reset()
             self._luma.reset()
+            if mode is DecodeMode.ADAPTIVE:
+                self._adaptive = _Adaptive(codec, self._settings.wake, time.monotonic())
             looping = self.source.kind is SourceKind.FILE
             while True:
                 if not self._demux(container, streams, video, codec, mode, looping):
@@ -312,6 +327,8 @@ class StreamWorker:
                 # only a full garbage collection frees); for the recorder it is a new stream.
                 container.seek(0)
                 codec.flush_buffers()
+                if self._adaptive is not None:
+                    self._adaptive.restart()
                 if recorder is not None:
                     recorder.set_template(StreamTemplate.from_streams(video, audio))
 
@@ -346,16 +363,119 @@ class StreamWorker:
                 and pacer.wait(float(packet.pts * packet.time_base))
             ):
                 return False
+            if mode is DecodeMode.ADAPTIVE and packet.size:
+                self._adaptive_packet(packet, codec)
+                continue
             if mode is DecodeMode.KEYFRAMES and packet.size and not packet.is_keyframe:
                 continue
-            for frame in codec.decode(packet):
-                check_frame_size(frame.width, frame.height)  # the size may change mid-stream
-                self._seq += 1
-                self._latest = (self._seq, frame)
-                if self._state is not StreamState.STREAMING:
-                    self._set_state(StreamState.STREAMING)
-                self._handle(frame, codec.name)
+            self._decode(packet, codec)
         return paced and self._seq > 0
+
+    def _decode(self, packet: Packet[Any], codec: av.VideoCodecContext) -> None:
+        for frame in codec.decode(packet):
+            check_frame_size(frame.width, frame.height)  # the size may change mid-stream
+            self._seq += 1
+            self._latest = (self._seq, frame)
+            if self._state is not StreamState.STREAMING:
+                self._set_state(StreamState.STREAMING)
+            self._handle(frame, codec.name)
+
+    # ---- adaptive mode -------------------------------------------------------------------
+
+    _adaptive: _Adaptive | None = None
+
+    @property
+    def adaptive(self) -> AdaptiveStats | None:
+        """Adaptive mode's state on the current connection (None in other modes)."""
+        state = self._adaptive
+        if state is None:
+            return None
+        return AdaptiveStats(state.awake, dict(state.wakes), len(state.backlog), state.caught_up)
+
+    def _adaptive_packet(self, packet: Packet[Any], codec: av.VideoCodecContext) -> None:
+        """Adaptive mode: decode a key frame, or every packet while awake; else judge its size.
+
+        While idle, the packets since the last decoded one wait in the backlog, undecoded.
+        The decoder's last reference is then the last packet decoded, so waking up means
+        decoding the backlog in order (catching up, at decode speed) and every packet after it.
+        """
+        state = self._adaptive
+        assert state is not None
+        now = time.monotonic()
+        key = packet.is_keyframe
+        rule = state.rule
+        if state.awake:
+            rule.observe(packet.size, key, now, learn=now - state.last_candidate > WAKE_GRACE)
+            if key:
+                state.need_key = False
+            if not state.need_key:
+                self._decode(packet, codec)
+            if state.awake and now >= state.awake_until and rule.warmed:
+                self._sleep(now)
+            return
+        if key:
+            rule.observe(packet.size, True, now)
+            if state.backlog:
+                self._detector.skip(len(state.backlog))
+                state.backlog.clear()
+            state.need_key = False
+            self._decode(packet, codec)  # its detection may wake the stream (_note_motion)
+            return
+        if state.need_key:
+            return
+        reason = rule.observe(packet.size, False, now)
+        state.backlog.append(packet)
+        if reason is not None:
+            self._wake(reason, now)
+        elif len(state.backlog) > MAX_BACKLOG:
+            state.backlog.clear()
+            state.need_key = True
+
+    def _wake(self, reason: WakeReason, now: float) -> None:
+        """Decode every frame from now on, starting with the backlog (no pacing: catch up)."""
+        state = self._adaptive
+        assert state is not None
+        state.awake = True
+        state.awake_until = max(state.awake_until, now + WAKE_GRACE)
+        state.wakes[reason] = state.wakes.get(reason, 0) + 1
+        state.rule.awake(now)
+        backlog, state.backlog = state.backlog, []
+        state.caught_up += len(backlog)
+        for packet in backlog:
+            if self._stop.is_set():
+                return
+            self._decode(packet, state.codec)
+
+    def _sleep(self, now: float) -> None:
+        """Back to key frames only: nothing moved for the hold (or the grace of a wake)."""
+        state = self._adaptive
+        assert state is not None
+        state.awake = False
+        state.rule.awake(now)
+        if self._pending is not None:
+            held, self._pending = self._pending, None
+            self._detect(*held)
+
+    def _note_motion(self, result: MotionResult, now: float) -> None:
+        """Adaptive mode: changed cells keep the stream awake; on a key frame they wake it."""
+        state = self._adaptive
+        if state is None:
+            return
+        candidate = (
+            result.motion
+            or (
+                not result.calibrating
+                and result.changed_ratio * 100.0 >= self._settings.detector.min_area
+            )
+            or any(zone.motion for zone in result.zones)
+        )
+        if not candidate:
+            return
+        state.last_candidate = now
+        until = now + max(WAKE_GRACE, self._settings.hold if result.motion else 0.0)
+        state.awake_until = max(state.awake_until, until)
+        if not state.awake:
+            self._wake(WakeReason.KEY_FRAME, now)
 
     _stats_start = 0.0
     _decoded = 0
@@ -427,6 +547,8 @@ class StreamWorker:
         masked = prepared.masked if prepared is not None else None
         if (tamper := self._tamper.process(grid, now, masked)) is not None:
             self._listener.on_tamper(tamper)
+        if self._adaptive is not None:
+            self._note_motion(result, now)
 
     def _report_zones(self, result: MotionResult, wall: float) -> MotionResult:
         """Report zones turning on or off (with their bounding boxes); return the result."""
@@ -474,6 +596,49 @@ class StreamWorker:
             self._listener.on_motion(
                 False, MotionResult(False, 0.0, None, False, False, (), touched), time.time()
             )
+
+
+@dataclass(frozen=True, slots=True)
+class AdaptiveStats:
+    """Adaptive mode on the current connection: awake or not, why it woke, what it caught up."""
+
+    awake: bool
+    wakes: dict[WakeReason, int]
+    backlog: int  # packets waiting undecoded since the last decoded one
+    caught_up: int  # packets decoded from a backlog on waking, since the connection opened
+
+
+class _Adaptive:
+    """Adaptive mode's state for one connection."""
+
+    __slots__ = (
+        "awake",
+        "awake_until",
+        "backlog",
+        "caught_up",
+        "codec",
+        "last_candidate",
+        "need_key",
+        "rule",
+        "wakes",
+    )
+
+    def __init__(self, codec: av.VideoCodecContext, wake: WakeSettings, now: float) -> None:
+        self.codec = codec
+        self.rule = WakeRule(wake, now)
+        self.backlog: list[Packet[Any]] = []
+        # Awake (every frame decoded) until the rule has learnt the stream's baseline.
+        self.awake = True
+        self.awake_until = now + WAKE_GRACE
+        self.last_candidate = -WAKE_GRACE
+        self.need_key = True
+        self.wakes: dict[WakeReason, int] = {WakeReason.WARMUP: 1}
+        self.caught_up = 0
+
+    def restart(self) -> None:
+        """Start over with the source (a file looping): nothing to decode before its key frame."""
+        self.backlog.clear()
+        self.need_key = True
 
 
 def _ring_packet(packet: Packet[Any], is_video: bool) -> RingPacket:
