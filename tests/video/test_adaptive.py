@@ -139,6 +139,39 @@ def test_catch_up_detects_the_frames_full_mode_detects(clip: Path) -> None:
     assert stats.caught_up >= 1
 
 
+def test_a_key_frame_with_changes_rewinds_to_the_gop_before(clip: Path) -> None:
+    """Sizes that never wake (as in a stream whose noise fills the bitrate): the key frame
+    after the motion started shows changed cells, and the worker detects the GOP before it
+    again, so motion is found at the same frame as in full mode, a GOP late in time."""
+    full = run(clip, DecodeMode.FULL, 6.6)
+    blind = WakeSettings(min_samples=2, spike=1e9, sustained=1e9, check_interval=0.0)
+    listener = Listener()
+    worker = TracedWorker(
+        "t",
+        StreamSource(str(clip)),
+        listener,
+        WorkerSettings(decode_mode=DecodeMode.ADAPTIVE, wake=blind, hold=0.5),
+    )
+    worker.start()
+    try:
+        time.sleep(6.6)
+    finally:
+        worker.stop()
+    first_pass = dict(one_pass(full))
+    detected = one_pass(worker)
+    assert [(p, m) for p, m in detected if first_pass.get(p) != m] == []
+    full_motion = [pts for pts, motion in first_pass.items() if motion]
+    assert full_motion
+    assert set(full_motion) <= {p for p, _ in detected}
+    assert next(p for p, m in detected if m) == full_motion[0]
+    keys = sorted(key_pts(clip))
+    assert full_motion[0] not in keys  # the motion starts inside a GOP
+    stats = worker.last
+    assert stats is not None
+    assert set(stats.wakes) == {WakeReason.WARMUP, WakeReason.KEY_FRAME}
+    assert stats.caught_up >= GOP - 1
+
+
 def test_falls_back_to_idle_after_motion_and_hold(tmp_path: Path) -> None:
     clip = make_clip(tmp_path / "long.mp4", seconds=9.5, motion=((4.4, 5.4),))
     worker = run(clip, DecodeMode.ADAPTIVE, 9.0, hold=0.5)
@@ -186,7 +219,7 @@ def test_reconnect_while_catching_up(monkeypatch: pytest.MonkeyPatch) -> None:
         class Killing(TracedWorker):
             def _wake(self, reason: WakeReason, now: float) -> None:
                 state = self._adaptive
-                if not killed.is_set() and state is not None and state.backlog:
+                if not killed.is_set() and state is not None and len(state.gop) > state.decoded:
                     killed.set()
                     server.kill()  # the camera is gone while the backlog is decoded
                 super()._wake(reason, now)

@@ -371,14 +371,24 @@ class StreamWorker:
             self._decode(packet, codec)
         return paced and self._seq > 0
 
-    def _decode(self, packet: Packet[Any], codec: av.VideoCodecContext) -> None:
+    def _decode(
+        self, packet: Packet[Any], codec: av.VideoCodecContext, after: int | None = None
+    ) -> None:
+        """Decode a packet and handle its frames; frames up to pts ``after`` were handled."""
         for frame in codec.decode(packet):
-            check_frame_size(frame.width, frame.height)  # the size may change mid-stream
-            self._seq += 1
-            self._latest = (self._seq, frame)
-            if self._state is not StreamState.STREAMING:
-                self._set_state(StreamState.STREAMING)
-            self._handle(frame, codec.name)
+            if after is not None and frame.pts is not None and frame.pts <= after:
+                continue  # decoded again as a reference (adaptive mode's rewind)
+            self._frame(frame, codec)
+
+    def _frame(self, frame: VideoFrame, codec: av.VideoCodecContext) -> None:
+        check_frame_size(frame.width, frame.height)  # the size may change mid-stream
+        self._seq += 1
+        self._latest = (self._seq, frame)
+        if self._state is not StreamState.STREAMING:
+            self._set_state(StreamState.STREAMING)
+        if self._adaptive is not None and frame.pts is not None:
+            self._adaptive.handled = frame.pts
+        self._handle(frame, codec.name)
 
     # ---- adaptive mode -------------------------------------------------------------------
 
@@ -390,61 +400,108 @@ class StreamWorker:
         state = self._adaptive
         if state is None:
             return None
-        return AdaptiveStats(state.awake, dict(state.wakes), len(state.backlog), state.caught_up)
+        return AdaptiveStats(
+            state.awake, dict(state.wakes), len(state.gop) - state.decoded, state.caught_up
+        )
 
     def _adaptive_packet(self, packet: Packet[Any], codec: av.VideoCodecContext) -> None:
         """Adaptive mode: decode a key frame, or every packet while awake; else judge its size.
 
-        While idle, the packets since the last decoded one wait in the backlog, undecoded.
-        The decoder's last reference is then the last packet decoded, so waking up means
-        decoding the backlog in order (catching up, at decode speed) and every packet after it.
+        The packets of the current GOP and of the one before are kept (``_Adaptive``); while
+        idle, those after the last decoded one wait undecoded. The decoder's last reference is
+        then the last packet decoded, so waking up on a packet's size means decoding the rest
+        of the GOP in order (catching up, at decode speed) and every packet after it. A key
+        frame that shows changed cells rewinds to the GOP before it (see ``_rewind``).
         """
         state = self._adaptive
         assert state is not None
         now = time.monotonic()
         key = packet.is_keyframe
         rule = state.rule
+        if key:
+            state.new_gop(packet)
+        elif state.need_key:
+            return
+        else:
+            state.gop.append(packet)
         if state.awake:
             rule.observe(packet.size, key, now, learn=now - state.last_candidate > WAKE_GRACE)
-            if key:
-                state.need_key = False
-            if not state.need_key:
-                self._decode(packet, codec)
+            state.decoded = len(state.gop)
+            self._decode(packet, codec)
             if state.awake and now >= state.awake_until and rule.warmed:
                 self._sleep(now)
             return
+        reason = rule.observe(packet.size, key, now)
         if key:
-            rule.observe(packet.size, True, now)
-            if state.backlog:
-                self._detector.skip(len(state.backlog))
-                state.backlog.clear()
-            state.need_key = False
-            self._decode(packet, codec)  # its detection may wake the stream (_note_motion)
-            return
-        if state.need_key:
-            return
-        reason = rule.observe(packet.size, False, now)
-        state.backlog.append(packet)
-        if reason is not None:
+            self._idle_key(packet, codec, now)
+        elif reason is not None:
             self._wake(reason, now)
-        elif len(state.backlog) > MAX_BACKLOG:
-            state.backlog.clear()
-            state.need_key = True
+        elif len(state.gop) > MAX_BACKLOG:
+            state.drop()
+
+    def _idle_key(self, packet: Packet[Any], codec: av.VideoCodecContext, now: float) -> None:
+        """Decode an idle stream's key frame; rewind if it shows changed cells, else detect."""
+        state = self._adaptive
+        assert state is not None
+        state.decoded = 1
+        frames = list(codec.decode(packet))
+        if frames and self._settings.detect and self._changed(frames[-1]):
+            self._rewind(codec, now)
+            return
+        if state.previous:
+            # Not shown to the detector: counted towards its learning pace.
+            self._detector.skip(len(state.previous) - state.previous_decoded)
+        for frame in frames:
+            self._frame(frame, codec)
+
+    def _changed(self, frame: VideoFrame) -> bool:
+        """Whether the frame shows changed cells, looked at without touching the detector."""
+        reader = self._luma
+        grid = reader.read(frame, self._settings.detector.grid_height)
+        return self._detector.peek(grid, reader.step, reader.height, reader.width)
+
+    def _rewind(self, codec: av.VideoCodecContext, now: float) -> None:
+        """Something changed since the last GOP: detect its frames and this key frame's.
+
+        The decoder restarts from the previous GOP's key frame (the frames handled already are
+        decoded as references only), so motion that started within that GOP without making
+        its packets larger is found at the frame where it started, a GOP late.
+        """
+        state = self._adaptive
+        assert state is not None
+        previous, key = state.previous, state.gop[0]
+        self._mark_awake(WakeReason.KEY_FRAME, now)
+        after = state.handled
+        if previous:
+            codec.flush_buffers()
+            state.caught_up += len(previous) - state.previous_decoded
+            for packet in previous:
+                if self._stop.is_set():
+                    return
+                self._decode(packet, codec, after)
+        self._decode(key, codec, after)
+        state.previous_decoded = len(previous)
 
     def _wake(self, reason: WakeReason, now: float) -> None:
         """Decode every frame from now on, starting with the backlog (no pacing: catch up)."""
+        state = self._adaptive
+        assert state is not None
+        self._mark_awake(reason, now)
+        backlog = state.gop[state.decoded :]
+        state.decoded = len(state.gop)
+        state.caught_up += len(backlog)
+        for packet in backlog:
+            if self._stop.is_set():
+                return
+            self._decode(packet, state.codec)
+
+    def _mark_awake(self, reason: WakeReason, now: float) -> None:
         state = self._adaptive
         assert state is not None
         state.awake = True
         state.awake_until = max(state.awake_until, now + WAKE_GRACE)
         state.wakes[reason] = state.wakes.get(reason, 0) + 1
         state.rule.awake(now)
-        backlog, state.backlog = state.backlog, []
-        state.caught_up += len(backlog)
-        for packet in backlog:
-            if self._stop.is_set():
-                return
-            self._decode(packet, state.codec)
 
     def _sleep(self, now: float) -> None:
         """Back to key frames only: nothing moved for the hold (or the grace of a wake)."""
@@ -457,7 +514,7 @@ class StreamWorker:
             self._detect(*held)
 
     def _note_motion(self, result: MotionResult, now: float) -> None:
-        """Adaptive mode: changed cells keep the stream awake; on a key frame they wake it."""
+        """Adaptive mode: changed cells keep the stream awake (or wake it, on a key frame)."""
         state = self._adaptive
         if state is None:
             return
@@ -475,7 +532,7 @@ class StreamWorker:
         until = now + max(WAKE_GRACE, self._settings.hold if result.motion else 0.0)
         state.awake_until = max(state.awake_until, until)
         if not state.awake:
-            self._wake(WakeReason.KEY_FRAME, now)
+            self._mark_awake(WakeReason.KEY_FRAME, now)
 
     _stats_start = 0.0
     _decoded = 0
@@ -604,7 +661,7 @@ class AdaptiveStats:
 
     awake: bool
     wakes: dict[WakeReason, int]
-    backlog: int  # packets waiting undecoded since the last decoded one
+    backlog: int  # packets of the current GOP waiting undecoded
     caught_up: int  # packets decoded from a backlog on waking, since the connection opened
 
 
@@ -614,11 +671,15 @@ class _Adaptive:
     __slots__ = (
         "awake",
         "awake_until",
-        "backlog",
         "caught_up",
         "codec",
+        "decoded",
+        "gop",
+        "handled",
         "last_candidate",
         "need_key",
+        "previous",
+        "previous_decoded",
         "rule",
         "wakes",
     )
@@ -626,7 +687,11 @@ class _Adaptive:
     def __init__(self, codec: av.VideoCodecContext, wake: WakeSettings, now: float) -> None:
         self.codec = codec
         self.rule = WakeRule(wake, now)
-        self.backlog: list[Packet[Any]] = []
+        self.gop: list[Packet[Any]] = []  # the current GOP's video packets, key frame first
+        self.decoded = 0  # how many of them were decoded
+        self.previous: list[Packet[Any]] = []  # the GOP before
+        self.previous_decoded = 0
+        self.handled: int | None = None  # pts of the last frame handed to detection
         # Awake (every frame decoded) until the rule has learnt the stream's baseline.
         self.awake = True
         self.awake_until = now + WAKE_GRACE
@@ -635,10 +700,22 @@ class _Adaptive:
         self.wakes: dict[WakeReason, int] = {WakeReason.WARMUP: 1}
         self.caught_up = 0
 
+    def new_gop(self, key: Packet[Any]) -> None:
+        """Start a GOP at this key frame; the current one becomes the previous one."""
+        self.previous, self.previous_decoded = self.gop, self.decoded
+        self.gop, self.decoded = [key], 0
+        self.need_key = False
+
+    def drop(self) -> None:
+        """Give up the packets held (too many, or the source restarts): wait for a key frame."""
+        self.gop, self.decoded = [], 0
+        self.previous, self.previous_decoded = [], 0
+        self.need_key = True
+
     def restart(self) -> None:
         """Start over with the source (a file looping): nothing to decode before its key frame."""
-        self.backlog.clear()
-        self.need_key = True
+        self.drop()
+        self.handled = None
 
 
 def _ring_packet(packet: Packet[Any], is_video: bool) -> RingPacket:
