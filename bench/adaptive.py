@@ -73,7 +73,7 @@ HOLD = 2.0  # the workers' off-delay (adaptive mode keeps decoding this long aft
 CPU_TARGET = 0.35
 P50_MARGIN = 0.100
 DELAY_TARGET = 2  # frames
-WARMUP = 8.0  # seconds of video before the idle CPU window (adaptive learns the baseline)
+WARMUP = 12.0  # seconds of video before the idle CPU window (adaptive learns the baseline)
 
 
 class Listener:
