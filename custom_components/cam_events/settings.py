@@ -82,6 +82,7 @@ def worker_settings(options: Mapping[str, Any]) -> WorkerSettings:
         detector=detector,
         detect_fps=float(options.get(CONF_DETECT_FPS, DEFAULT_DETECT_FPS)),
         decode_mode=DecodeMode(options.get(CONF_DECODE_MODE, DEFAULT_DECODE_MODE)),
+        hold=off_delay(options),
     )
 
 

@@ -277,6 +277,36 @@ class MotionDetector:
         self._motion_frames = 0
         self._calibration_frames = 0
 
+    def skip(self, frames: int) -> None:
+        """Count ``frames`` the detector was not shown (adaptive mode's idle stream).
+
+        They count towards the next learning step, so the background keeps the pace of the
+        stream's time rather than of the frames seen; motion needs consecutive frames again.
+        """
+        if frames > 0:
+            self._since_learn += frames
+            self._motion_frames = 0
+
+    def peek(self, grid: npt.NDArray[np.uint8], step: int, height: int, width: int) -> bool:
+        """Whether a grid (as for :meth:`process_grid`) has enough changed cells for motion.
+
+        Nothing is learnt or counted: the detector is as it was. False while there is no
+        background for this grid (the first frame, calibrating).
+        """
+        if (
+            step != self._step
+            or height != self._shape[0]
+            or width != self._shape[1]
+            or self._calibration_frames
+        ):
+            return False
+        changed = int(np.count_nonzero(np.greater(grid, self._hi)))
+        changed += int(np.count_nonzero(np.greater(self._lo, grid)))
+        floor = self._min_cells
+        if self._prepared is not None:
+            floor = min(floor, max(1, self._zone_floor))
+        return changed >= floor
+
     def process(self, luma: npt.NDArray[np.uint8]) -> MotionResult:
         """Compare one frame's whole luma plane (2-D uint8, any strides) with the background."""
         if luma.ndim != 2 or luma.dtype != np.uint8 or luma.size == 0:

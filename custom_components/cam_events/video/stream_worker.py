@@ -23,6 +23,7 @@ from .luma import LumaReader
 from .ring import RingPacket, StreamTemplate
 from .source import RtspTransport, SourceKind, StreamSource, redact_url
 from .tamper import TamperDetector, TamperResult
+from .wake import WakeReason, WakeRule, WakeSettings
 from .zones import Layout
 
 if TYPE_CHECKING:
@@ -42,6 +43,11 @@ JOIN_TIMEOUT = 5.0
 COLLECT_INTERVAL = 30.0
 PAIR_INTERVAL = 0.1
 """Frames that follow each other this closely are detected two at a time (see _handle)."""
+WAKE_GRACE = 1.0
+"""Adaptive mode: seconds a wake (or changed cells short of motion) keeps every frame decoded."""
+MAX_BACKLOG = 900
+"""Adaptive mode: packets kept undecoded since the last decoded one (a minute at 15 fps); past
+that the backlog is dropped and decoding waits for the next key frame."""
 
 
 class StreamState(StrEnum):
@@ -60,6 +66,7 @@ class DecodeMode(StrEnum):
     FULL = "full"  # every frame, as the camera sent it
     FAST = "fast"  # every frame, without the loop filter: 12-26 % less CPU, slight blocking
     KEYFRAMES = "keyframes"  # key frames only: a fraction of the CPU, one look per GOP
+    ADAPTIVE = "adaptive"  # key frames while still, every frame (caught up) once sizes rise
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +78,11 @@ class WorkerSettings:
     detect_fps: float = 0.0  # 0 = every decoded frame
     decode_mode: DecodeMode = DecodeMode.FULL
     decode: bool = True  # False: demux only (a main stream kept for recording)
+    hold: float = 10.0
+    """Adaptive mode: seconds every frame is still decoded after the last motion frame (the
+    camera's motion off-delay), before the stream goes back to key frames only."""
+    wake: WakeSettings = field(default_factory=WakeSettings)
+    """Adaptive mode: when packet sizes wake an idle stream."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +271,7 @@ class StreamWorker:
     def _stream_gone(self) -> None:
         """Drop a finished connection's frames and end its motion and tamper states."""
         self._pending = None
+        self._adaptive = None  # its backlog belongs to the old decoder
         self._end_motion()
         self._end_tamper()
         self._latest = None
@@ -304,6 +317,8 @@ class StreamWorker:
             self._detector.reset()
             self._tamper.reset()
             self._luma.reset()
+            if mode is DecodeMode.ADAPTIVE:
+                self._adaptive = _Adaptive(codec, self._settings.wake, time.monotonic())
             looping = self.source.kind is SourceKind.FILE
             while True:
                 if not self._demux(container, streams, video, codec, mode, looping):
@@ -312,6 +327,8 @@ class StreamWorker:
                 # only a full garbage collection frees); for the recorder it is a new stream.
                 container.seek(0)
                 codec.flush_buffers()
+                if self._adaptive is not None:
+                    self._adaptive.restart()
                 if recorder is not None:
                     recorder.set_template(StreamTemplate.from_streams(video, audio))
 
@@ -346,16 +363,176 @@ class StreamWorker:
                 and pacer.wait(float(packet.pts * packet.time_base))
             ):
                 return False
+            if mode is DecodeMode.ADAPTIVE and packet.size:
+                self._adaptive_packet(packet, codec)
+                continue
             if mode is DecodeMode.KEYFRAMES and packet.size and not packet.is_keyframe:
                 continue
-            for frame in codec.decode(packet):
-                check_frame_size(frame.width, frame.height)  # the size may change mid-stream
-                self._seq += 1
-                self._latest = (self._seq, frame)
-                if self._state is not StreamState.STREAMING:
-                    self._set_state(StreamState.STREAMING)
-                self._handle(frame, codec.name)
+            self._decode(packet, codec)
         return paced and self._seq > 0
+
+    def _decode(
+        self, packet: Packet[Any], codec: av.VideoCodecContext, after: int | None = None
+    ) -> None:
+        """Decode a packet and handle its frames; frames up to pts ``after`` were handled."""
+        for frame in codec.decode(packet):
+            if after is not None and frame.pts is not None and frame.pts <= after:
+                continue  # decoded again as a reference (adaptive mode's rewind)
+            self._frame(frame, codec)
+
+    def _frame(self, frame: VideoFrame, codec: av.VideoCodecContext) -> None:
+        check_frame_size(frame.width, frame.height)  # the size may change mid-stream
+        self._seq += 1
+        self._latest = (self._seq, frame)
+        if self._state is not StreamState.STREAMING:
+            self._set_state(StreamState.STREAMING)
+        if self._adaptive is not None and frame.pts is not None:
+            self._adaptive.handled = frame.pts
+        self._handle(frame, codec.name)
+
+    # ---- adaptive mode -------------------------------------------------------------------
+
+    _adaptive: _Adaptive | None = None
+
+    @property
+    def adaptive(self) -> AdaptiveStats | None:
+        """Adaptive mode's state on the current connection (None in other modes)."""
+        state = self._adaptive
+        if state is None:
+            return None
+        return AdaptiveStats(
+            state.awake, dict(state.wakes), len(state.gop) - state.decoded, state.caught_up
+        )
+
+    def _adaptive_packet(self, packet: Packet[Any], codec: av.VideoCodecContext) -> None:
+        """Adaptive mode: decode a key frame, or every packet while awake; else judge its size.
+
+        The packets of the current GOP and of the one before are kept (``_Adaptive``); while
+        idle, those after the last decoded one wait undecoded. The decoder's last reference is
+        then the last packet decoded, so waking up on a packet's size means decoding the rest
+        of the GOP in order (catching up, at decode speed) and every packet after it. A key
+        frame that shows changed cells rewinds to the GOP before it (see ``_rewind``).
+        """
+        state = self._adaptive
+        assert state is not None
+        now = time.monotonic()
+        key = packet.is_keyframe
+        rule = state.rule
+        if key:
+            state.new_gop(packet)
+        elif state.need_key:
+            return
+        else:
+            state.gop.append(packet)
+        if state.awake:
+            rule.observe(packet.size, key, now, learn=now - state.last_candidate > WAKE_GRACE)
+            state.decoded = len(state.gop)
+            self._decode(packet, codec)
+            if state.awake and now >= state.awake_until and rule.warmed:
+                self._sleep(now)
+            return
+        reason = rule.observe(packet.size, key, now)
+        if key:
+            self._idle_key(packet, codec, now)
+        elif reason is not None:
+            self._wake(reason, now)
+        elif len(state.gop) > MAX_BACKLOG:
+            state.drop()
+
+    def _idle_key(self, packet: Packet[Any], codec: av.VideoCodecContext, now: float) -> None:
+        """Decode an idle stream's key frame; rewind if it shows changed cells, else detect."""
+        state = self._adaptive
+        assert state is not None
+        state.decoded = 1
+        frames = list(codec.decode(packet))
+        if frames and self._settings.detect and self._changed(frames[-1]):
+            self._rewind(codec, now)
+            return
+        if state.previous:
+            # Not shown to the detector: counted towards its learning pace.
+            self._detector.skip(len(state.previous) - state.previous_decoded)
+        for frame in frames:
+            self._frame(frame, codec)
+
+    def _changed(self, frame: VideoFrame) -> bool:
+        """Whether the frame shows changed cells, looked at without touching the detector."""
+        reader = self._luma
+        grid = reader.read(frame, self._settings.detector.grid_height)
+        return self._detector.peek(grid, reader.step, reader.height, reader.width)
+
+    def _rewind(self, codec: av.VideoCodecContext, now: float) -> None:
+        """Something changed since the last GOP: detect its frames and this key frame's.
+
+        The decoder restarts from the previous GOP's key frame (the frames handled already are
+        decoded as references only), so motion that started within that GOP without making
+        its packets larger is found at the frame where it started, a GOP late.
+        """
+        state = self._adaptive
+        assert state is not None
+        previous, key = state.previous, state.gop[0]
+        self._mark_awake(WakeReason.KEY_FRAME, now)
+        after = state.handled
+        if previous:
+            codec.flush_buffers()
+            state.caught_up += len(previous) - state.previous_decoded
+            for packet in previous:
+                if self._stop.is_set():
+                    return
+                self._decode(packet, codec, after)
+        self._decode(key, codec, after)
+        state.previous_decoded = len(previous)
+
+    def _wake(self, reason: WakeReason, now: float) -> None:
+        """Decode every frame from now on, starting with the backlog (no pacing: catch up)."""
+        state = self._adaptive
+        assert state is not None
+        self._mark_awake(reason, now)
+        backlog = state.gop[state.decoded :]
+        state.decoded = len(state.gop)
+        state.caught_up += len(backlog)
+        for packet in backlog:
+            if self._stop.is_set():
+                return
+            self._decode(packet, state.codec)
+
+    def _mark_awake(self, reason: WakeReason, now: float) -> None:
+        state = self._adaptive
+        assert state is not None
+        state.awake = True
+        state.awake_until = max(state.awake_until, now + WAKE_GRACE)
+        state.wakes[reason] = state.wakes.get(reason, 0) + 1
+        state.rule.awake(now)
+
+    def _sleep(self, now: float) -> None:
+        """Back to key frames only: nothing moved for the hold (or the grace of a wake)."""
+        state = self._adaptive
+        assert state is not None
+        state.awake = False
+        state.rule.awake(now)
+        if self._pending is not None:
+            held, self._pending = self._pending, None
+            self._detect(*held)
+
+    def _note_motion(self, result: MotionResult, now: float) -> None:
+        """Adaptive mode: changed cells keep the stream awake (or wake it, on a key frame)."""
+        state = self._adaptive
+        if state is None:
+            return
+        candidate = (
+            result.motion
+            or (
+                not result.calibrating
+                and result.changed_ratio * 100.0 >= self._settings.detector.min_area
+            )
+            or any(zone.motion for zone in result.zones)
+        )
+        if not candidate:
+            return
+        state.last_candidate = now
+        until = now + max(WAKE_GRACE, self._settings.hold if result.motion else 0.0)
+        state.awake_until = max(state.awake_until, until)
+        if not state.awake:
+            self._mark_awake(WakeReason.KEY_FRAME, now)
 
     _stats_start = 0.0
     _decoded = 0
@@ -427,6 +604,8 @@ class StreamWorker:
         masked = prepared.masked if prepared is not None else None
         if (tamper := self._tamper.process(grid, now, masked)) is not None:
             self._listener.on_tamper(tamper)
+        if self._adaptive is not None:
+            self._note_motion(result, now)
 
     def _report_zones(self, result: MotionResult, wall: float) -> MotionResult:
         """Report zones turning on or off (with their bounding boxes); return the result."""
@@ -474,6 +653,69 @@ class StreamWorker:
             self._listener.on_motion(
                 False, MotionResult(False, 0.0, None, False, False, (), touched), time.time()
             )
+
+
+@dataclass(frozen=True, slots=True)
+class AdaptiveStats:
+    """Adaptive mode on the current connection: awake or not, why it woke, what it caught up."""
+
+    awake: bool
+    wakes: dict[WakeReason, int]
+    backlog: int  # packets of the current GOP waiting undecoded
+    caught_up: int  # packets decoded from a backlog on waking, since the connection opened
+
+
+class _Adaptive:
+    """Adaptive mode's state for one connection."""
+
+    __slots__ = (
+        "awake",
+        "awake_until",
+        "caught_up",
+        "codec",
+        "decoded",
+        "gop",
+        "handled",
+        "last_candidate",
+        "need_key",
+        "previous",
+        "previous_decoded",
+        "rule",
+        "wakes",
+    )
+
+    def __init__(self, codec: av.VideoCodecContext, wake: WakeSettings, now: float) -> None:
+        self.codec = codec
+        self.rule = WakeRule(wake, now)
+        self.gop: list[Packet[Any]] = []  # the current GOP's video packets, key frame first
+        self.decoded = 0  # how many of them were decoded
+        self.previous: list[Packet[Any]] = []  # the GOP before
+        self.previous_decoded = 0
+        self.handled: int | None = None  # pts of the last frame handed to detection
+        # Awake (every frame decoded) until the rule has learnt the stream's baseline.
+        self.awake = True
+        self.awake_until = now + WAKE_GRACE
+        self.last_candidate = -WAKE_GRACE
+        self.need_key = True
+        self.wakes: dict[WakeReason, int] = {WakeReason.WARMUP: 1}
+        self.caught_up = 0
+
+    def new_gop(self, key: Packet[Any]) -> None:
+        """Start a GOP at this key frame; the current one becomes the previous one."""
+        self.previous, self.previous_decoded = self.gop, self.decoded
+        self.gop, self.decoded = [key], 0
+        self.need_key = False
+
+    def drop(self) -> None:
+        """Give up the packets held (too many, or the source restarts): wait for a key frame."""
+        self.gop, self.decoded = [], 0
+        self.previous, self.previous_decoded = [], 0
+        self.need_key = True
+
+    def restart(self) -> None:
+        """Start over with the source (a file looping): nothing to decode before its key frame."""
+        self.drop()
+        self.handled = None
 
 
 def _ring_packet(packet: Packet[Any], is_video: bool) -> RingPacket:
