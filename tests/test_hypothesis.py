@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
 import json
 import os
@@ -33,6 +33,7 @@ from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.json import json_bytes
+import hypothesis
 from hypothesis import HealthCheck, given, settings, strategies as st
 import probatio as vol
 import pytest
@@ -40,6 +41,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.cam_events.config_flow import DECODE_MODES, RTSP_TRANSPORTS
 from custom_components.cam_events.const import DOMAIN
+from custom_components.cam_events.data import DATA_DOMAIN
 from custom_components.cam_events.delivery.registry import TRANSPORTS
 from custom_components.cam_events.layout import layout_of
 from custom_components.cam_events.profile_flow import FORMS, REQUIRED, WEEKDAYS
@@ -51,7 +53,14 @@ from custom_components.cam_events.video.zones import (
     Layout,
     parse_polygon,
 )
-from tests.common import PEER_PASSWORD, PEER_USER, add_profile, setup_camera, wait_for
+from tests.common import (
+    PEER_PASSWORD,
+    PEER_USER,
+    add_profile,
+    setup_camera,
+    smtp_data,
+    wait_for,
+)
 from tests.peers.ftp import FtpServer
 from tests.peers.http_sink import HttpSink
 from tests.peers.rtsp import RtspServer
@@ -304,27 +313,34 @@ async def explore(
     surface: str,
     strategy: st.SearchStrategy[Any],
     check: Callable[[Any], Coroutine[Any, Any, str]],
+    examples: Sequence[Any] = (),
 ) -> Counter[str]:
-    """Run `check` on EXAMPLES inputs from `strategy`; print, tally and return its outcomes."""
+    """Run `check` on EXAMPLES inputs from `strategy`; print, tally and return its outcomes.
+
+    `examples`: inputs that once found a bug, tried first on every run (Hypothesis's
+    `@example`).
+    """
     count = 0
     outcomes: Counter[str] = Counter()
 
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        derandomize=True,  # the same examples on every run: CI is reproducible, never flaky
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(strategy)
     def one(example: Any) -> None:
         nonlocal count
         count += 1
         future = asyncio.run_coroutine_threadsafe(check(example), hass.loop)
         outcomes[future.result(timeout=60)] += 1
 
+    test = given(strategy)(one)
+    for known in examples:
+        test = hypothesis.example(known)(test)
+    run = settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,  # the same examples on every run: CI is reproducible, never flaky
+        suppress_health_check=list(HealthCheck),
+    )(test)
     started = time.monotonic()
-    await hass.async_add_executor_job(one)
+    await hass.async_add_executor_job(run)
     TRIED[surface] = (outcomes, time.monotonic() - started)
     print(f"hypothesis: {surface}: {count} examples, {dict(outcomes)}")  # the count per surface
     assert count >= EXAMPLES
@@ -853,6 +869,52 @@ async def test_handler_service_schemas(
     await hass.services.async_call(
         DOMAIN, "resume_notifications", {"camera": CAMERA}, blocking=True
     )
+
+
+async def test_notify_send_message(hass: HomeAssistant, smtp: SmtpServer) -> None:
+    """`notify.send_message` on an e-mail profile's entity: queued, or a clear refusal.
+
+    The message goes through the outbox to a real SMTP server; after each call the outbox's
+    jobs (pending, dead) read back and every state serialises.
+    """
+    await add_profile(hass, "smtp", smtp_data(smtp))
+    outbox_store = hass.data[DATA_DOMAIN].outbox_store
+    text = _mostly(
+        st.text(max_size=40),
+        st.sampled_from(["\ud800", "a\r\nBcc: evil@example.com", "x" * 70_000, "\x00"]),
+        _scalars,
+        _json,
+    )
+    form = _body(
+        {"title": text},
+        # Not any JSON: core's entity_id schema answers a bare `false` with a TypeError.
+        {
+            "entity_id": _mostly(st.just("notify.mail"), st.sampled_from([CAMERA, "notify.x", ""])),
+            "message": text,
+        },
+    )
+
+    async def check(data: dict[str, Any]) -> str:
+        try:
+            await hass.services.async_call("notify", "send_message", data, blocking=True)
+        except (ServiceValidationError, vol.Invalid) as err:
+            outcome = type(err).__name__
+        else:
+            outcome = "ok"
+        for jobs in (outbox_store.pending, outbox_store.dead):
+            json_bytes([job.payload for job in await hass.async_add_executor_job(jobs)])
+        _assert_states_serialise(hass)
+        return outcome
+
+    outcomes = await explore(
+        hass,
+        "service notify.send_message (e-mail profile)",
+        form,
+        check,
+        # A lone surrogate was queued: the job could not be read back as JSON nor mailed.
+        examples=[{"entity_id": "notify.mail", "message": "\ud800"}],
+    )
+    assert outcomes["ok"], "no message was queued: the strategy misses the door"
 
 
 # ---- profile flows and the detection options step ----------------------------------------------
