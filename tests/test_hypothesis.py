@@ -475,7 +475,10 @@ async def test_events_list_query(
         await _assert_clear_answer(response, {200, 400}, query)
         return str(response.status)
 
-    outcomes = await explore(hass, "GET events ?query", _query, check)
+    # An offset past 64 bits was echoed in the page's meta, which could not be serialised.
+    outcomes = await explore(
+        hass, "GET events ?query", _query, check, examples=[{"offset": str(10**30)}]
+    )
     assert outcomes["200"]
     assert outcomes["400"]
 
@@ -483,12 +486,7 @@ async def test_events_list_query(
 # ---- services --------------------------------------------------------------------------------
 
 _anything = st.one_of(_json, _python_only, _time)
-_camera = st.one_of(
-    st.just(CAMERA),
-    st.just(CAMERA),
-    st.sampled_from(["camera.none", "sensor.x", "porch"]),
-    _scalars,
-)
+_camera = _mostly(st.just(CAMERA), st.sampled_from(["camera.none", "sensor.x", "porch"]), _scalars)
 _service_value = st.one_of(_anything, _setting)
 _services: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "list_event_types": {"camera": _camera},
@@ -547,6 +545,13 @@ _services: dict[str, dict[str, st.SearchStrategy[Any]]] = {
 }
 
 
+_service_examples: dict[str, list[dict[str, Any]]] = {
+    # An offset past 64 bits was echoed in the answer's meta, which could not be serialised.
+    "list_events": [{"type": "motion", "offset": 10**30}],
+}
+"""Inputs that once found a bug, per service."""
+
+
 @pytest.mark.parametrize("service", list(_services))
 async def test_service_schemas(
     hass: HomeAssistant, hass_client: ClientSessionGenerator, camera: Any, service: str
@@ -578,7 +583,9 @@ async def test_service_schemas(
     needed = () if service == "list_events" else ("camera", "name", "type")
     required = {key: fields.pop(key) for key in needed if key in fields}
     strategy = _body(fields, required)
-    outcomes = await explore(hass, f"service {service}", strategy, check)
+    outcomes = await explore(
+        hass, f"service {service}", strategy, check, examples=_service_examples.get(service, [])
+    )
     assert outcomes["ok"], "no call was accepted: the strategy misses the door"
 
 
@@ -749,8 +756,8 @@ async def test_reauth_step(
 # ---- handler services ------------------------------------------------------------------------
 
 _profile_name = _mostly(
-    st.sampled_from(["Udp", "Local", "udp", "LOCAL"]),
-    st.sampled_from(["Mail", "Ftp", "Web", "nope"]),
+    st.sampled_from(["Udp", "Local", "udp", "LOCAL", "Mail", "Ftp", "web"]),
+    st.sampled_from(["Web ", "Mail2", "nope"]),
     st.text(max_size=12),
     _scalars,
 )
@@ -758,7 +765,8 @@ _flag = _mostly(st.booleans(), _service_value)
 _deliver = {
     "camera": _camera,
     "profile": _profile_name,
-    "event_id": _mostly(st.none(), st.text(max_size=12), _scalars),
+    # Mostly left out (the latest event); given, an id of no event or not an id at all.
+    "event_id": st.one_of(st.text(max_size=12), st.none(), _scalars),
     "snapshot": _flag,
     "zones": _mostly(
         st.lists(st.sampled_from(["Driveway", "porch", ""]), max_size=3),
@@ -769,7 +777,7 @@ _deliver = {
 _burst = {
     "burst_count": _mostly(st.integers(1, 3), _service_value),
     # Small or out of range: a valid long interval would make a burst sleep for seconds.
-    "burst_interval": st.one_of(
+    "burst_interval": _mostly(
         st.floats(0.1, 0.15), st.floats(max_value=0.09), st.floats(min_value=10.01), _scalars
     ),
     "raw_data": _flag,
@@ -820,18 +828,26 @@ async def test_handler_service_schemas(
     hass_client: ClientSessionGenerator,
     camera: Any,
     tmp_path: Path,
+    smtp_server: Callable[..., SmtpServer],
+    ftp_server: Callable[..., FtpServer],
     service: str,
 ) -> None:
-    """Deliveries stay on 127.0.0.1: a UDP profile on a closed port and a local folder."""
+    """Deliveries stay on 127.0.0.1: real SMTP, FTP and HTTP servers, a UDP profile on a
+    closed port and a local folder. After each call the outbox's jobs read back."""
     media = tmp_path / "media"
     media.mkdir()
+    sink = HttpSink()
+    await sink.start()
+    for kind, port in (
+        ("smtp", smtp_server(security="none").port),
+        ("ftp", ftp_server().port),
+        ("http", sink.port),
+        ("udp", _closed_port()),
+    ):
+        await add_profile(hass, kind, {**_PROFILES[kind], "port": port})
     hass.config.allowlist_external_dirs = {str(media)}
-    await add_profile(
-        hass,
-        "udp",
-        {"name": "Udp", "mode": "unicast", "address": "127.0.0.1", "port": _closed_port()},
-    )
     await add_profile(hass, "local", {"name": "Local", "folder": str(media)})
+    outbox_store = hass.data[DATA_DOMAIN].outbox_store
     client = await hass_client()  # after the profiles: their set-up registers views
     await hass.services.async_call(
         DOMAIN, "trigger_event", {"camera": CAMERA, "type": "manual"}, blocking=True
@@ -856,6 +872,8 @@ async def test_handler_service_schemas(
             json_bytes(response)
             outcome = "ok"
         await _assert_history_readable(hass, client)
+        for jobs in (outbox_store.pending, outbox_store.dead):
+            json_bytes([job.payload for job in await hass.async_add_executor_job(jobs)])
         return outcome
 
     fields = dict(_handler_services[service])
@@ -864,11 +882,11 @@ async def test_handler_service_schemas(
     if service == "retry_failed":
         fields = {"profile": required.pop("profile")}
     outcomes = await explore(hass, f"service {service}", _body(fields, required), check)
-    if service not in ("send_email", "upload_ftp", "push_http"):  # no such profile: refusals only
-        assert outcomes["ok"], "no call was accepted: the strategy misses the door"
+    assert outcomes["ok"], "no call was accepted: the strategy misses the door"
     await hass.services.async_call(
         DOMAIN, "resume_notifications", {"camera": CAMERA}, blocking=True
     )
+    await sink.stop()
 
 
 async def test_notify_send_message(hass: HomeAssistant, smtp: SmtpServer) -> None:
