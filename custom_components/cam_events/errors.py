@@ -37,6 +37,19 @@ def validation_error(key: str, **placeholders: str) -> ServiceValidationError:
     )
 
 
+def unicode_text(value: str, field: str) -> str:
+    """Return `value` if it is valid Unicode text; refuse one with a lone surrogate.
+
+    Such a string is accepted by the schemas (a Python `str`) but cannot be encoded: stored in
+    a job, it would make the job unreadable as JSON and fail every delivery attempt.
+    """
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise validation_error("invalid_text", field=field) from None
+    return value
+
+
 def failure(key: str, **placeholders: str) -> HomeAssistantError:
     """Return a translated failure on Home Assistant's side (not the caller's fault)."""
     return HomeAssistantError(

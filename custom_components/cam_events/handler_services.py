@@ -30,7 +30,7 @@ from .delivery.naming import DEFAULT_PRESET, PRESETS
 from .delivery.outbox import Job
 from .delivery.registry import BY_SERVICE
 from .delivery.request import CLIP_WAIT, Ask, Message, Plan, build_job, clip_waits, plan
-from .errors import raise_translated_error, validation_error
+from .errors import raise_translated_error, unicode_text, validation_error
 from .events.model import Event, new_event_id
 from .lookups import camera_events
 from .profile_runtime import ProfileRuntime
@@ -403,7 +403,7 @@ async def _render(
         raise validation_error("template_too_large", field=field, limit=str(MAX_TEMPLATE_VALUE))
     if isinstance(result, BaseException):
         raise validation_error("template_error", field=field, error=str(result)[:200]) from result
-    text = str(result).strip()
+    text = unicode_text(str(result).strip(), field)
     if len(text) > limit:
         raise validation_error("template_too_large", field=field, limit=str(limit))
     return text

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 MAX_LIMIT = 1000
+MAX_OFFSET = 1_000_000_000
+"""Past any history a camera keeps; a larger offset would not even fit a JSON answer's meta."""
 MAX_METADATA_BYTES = 16_384
 MAX_METADATA_DEPTH = 8
 """Levels of objects and lists below metadata itself (metadata's own keys are level 1)."""
@@ -181,12 +183,12 @@ def _text(value: str) -> str:
 
 
 def check_paging(limit: Any, offset: Any) -> tuple[int, int]:
-    """Limit >= 1, lowered to MAX_LIMIT (the answer's meta says so); offset >= 0."""
+    """Limit >= 1, lowered to MAX_LIMIT (the answer's meta says so); 0 <= offset <= MAX_OFFSET."""
     try:
         limit, offset = int(limit), int(offset)
     except (TypeError, ValueError, OverflowError) as err:
         raise validation_error("invalid_paging") from err
-    if limit < 1 or offset < 0:
+    if limit < 1 or not 0 <= offset <= MAX_OFFSET:
         raise validation_error("invalid_paging")
     return min(limit, MAX_LIMIT), offset
 

@@ -18,7 +18,7 @@ from .data import DATA_DOMAIN, CamEventsAnyConfigEntry, ProfileConfigEntry, is_p
 from .delivery.outbox import Job, new_job_id
 from .delivery.request import Message, message_payload
 from .entity import ProfileEntity
-from .errors import validation_error
+from .errors import unicode_text, validation_error
 
 PARALLEL_UPDATES = 0
 
@@ -51,7 +51,8 @@ class ProfileMailNotify(ProfileEntity, NotifyEntity):
         """Queue the message; the subject is the title (one line) or the profile's name."""
         if len(message) > MAX_MESSAGE:
             raise validation_error("message_too_long", limit=str(MAX_MESSAGE))
-        subject = " ".join((title or self.profile.name).split())[:MAX_TITLE]
+        unicode_text(message, "message")
+        subject = unicode_text(" ".join((title or self.profile.name).split())[:MAX_TITLE], "title")
         created = time.time()
         job = Job(
             id=new_job_id(),
