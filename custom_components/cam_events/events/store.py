@@ -14,7 +14,7 @@ Nothing here imports Home Assistant.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -68,13 +68,19 @@ class EventStore(SqliteStore):
     NAME = "event store"
     SCHEMA = _SCHEMA
     SCHEMA_VERSION = SCHEMA_VERSION
+    TABLE = "events"
+    COLUMNS = ROW_FIELDS
 
     def add(self, event: Event) -> None:
-        """Store a new event; an existing id raises :class:`sqlite3.IntegrityError`."""
+        """Store a new event; an existing id raises :class:`sqlite3.IntegrityError`.
+
+        If the disk refuses it, the event is kept in memory until it takes it (see
+        :mod:`.sqlite`); :meth:`get` finds it meanwhile.
+        """
+        row = event.to_row()
+        sql = f"INSERT INTO events ({_COLUMNS}) VALUES ({_PLACEHOLDERS})"
         with self._lock:
-            self._db().execute(
-                f"INSERT INTO events ({_COLUMNS}) VALUES ({_PLACEHOLDERS})", event.to_row()
-            )
+            self._write(event.id, row, lambda conn: conn.execute(sql, row))
 
     def add_many(self, events: Sequence[Event]) -> None:
         """Store new events in one transaction (all or none)."""
@@ -89,18 +95,20 @@ class EventStore(SqliteStore):
     def update(self, event: Event) -> None:
         """Save ``end``, metadata, snapshot, clip and handlers by id; KeyError if missing."""
         row = event.to_row()
+        sql = (
+            'UPDATE events SET "end" = ?, metadata = ?, snapshot = ?, clip = ?, handlers = ?'
+            " WHERE id = ?"
+        )
         with self._lock:
-            cursor = self._db().execute(
-                'UPDATE events SET "end" = ?, metadata = ?, snapshot = ?, clip = ?, handlers = ?'
-                " WHERE id = ?",
-                (*row[4:], event.id),
-            )
-        if cursor.rowcount == 0:
+            cursor = self._write(event.id, row, lambda conn: conn.execute(sql, (*row[4:], row[0])))
+        if cursor is not None and cursor.rowcount == 0:
             raise KeyError(event.id)
 
     def get(self, event_id: str) -> Event | None:
         """Return the event with this id, or None."""
         with self._lock:
+            if (kept := self._kept(event_id)) is not None:
+                return Event.from_row(kept)
             row = (
                 self._db()
                 .execute(f"SELECT {_COLUMNS} FROM events WHERE id = ?", (event_id,))
@@ -171,11 +179,15 @@ class EventStore(SqliteStore):
         """
         where = "start < ?" if camera is None else "camera = ? AND start < ?"
         params = (before,) if camera is None else (camera, before)
-        return self._delete(where, params)
+        return self._delete(
+            where,
+            params,
+            lambda event: event.start < before and camera in (None, event.camera),
+        )
 
     def delete_camera(self, camera: str) -> list[Event]:
         """Delete every event of a camera; return them."""
-        return self._delete("camera = ?", (camera,))
+        return self._delete("camera = ?", (camera,), lambda event: event.camera == camera)
 
     def clip_days(self, camera: str, utc_offset: float = 0.0) -> list[tuple[str, int]]:
         """Return the days (YYYY-MM-DD at `utc_offset` seconds) with clips, newest first."""
@@ -214,16 +226,27 @@ class EventStore(SqliteStore):
             )
         return total
 
-    def _delete(self, where: str, params: tuple[Any, ...]) -> list[Event]:
-        """Delete the events matching ``where`` in one transaction; return them."""
+    def _delete(
+        self, where: str, params: tuple[Any, ...], matches: Callable[[Event], bool]
+    ) -> list[Event]:
+        """Delete the events matching ``where`` (kept ones: ``matches``); return them."""
         with self._lock:
+            kept = self._delete_kept(matches)
             conn = self._db()
             with transaction(conn):
                 rows = conn.execute(
                     f"SELECT {_COLUMNS} FROM events WHERE {where} ORDER BY start, id", params
                 ).fetchall()
                 conn.execute(f"DELETE FROM events WHERE {where}", params)
-        return [Event.from_row(row) for row in rows]
+        ids = {event.id for event in kept}
+        return [*kept, *(event for row in rows if (event := Event.from_row(row)).id not in ids)]
+
+    def _delete_kept(self, matches: Callable[[Event], bool]) -> list[Event]:
+        """Drop the events kept in memory that match (with the lock held); return them."""
+        return [
+            Event.from_row(row)
+            for row in self._forget_kept(lambda row: matches(Event.from_row(row)))
+        ]
 
 
 def _where(
