@@ -2,7 +2,8 @@
 
 A service raises a translated `HomeAssistantError` (not a validation error: the request was
 fine), the HTTP API answers 500 with a JSON body whose message says what failed; nothing is
-half-stored, and once the fault is gone the same request works again.
+half-stored, and once the fault is gone the same request works again. An event whose picture
+cannot be stored is the exception: it is kept without it, and a Repairs issue tells the user.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.typing import (
     ClientSessionGenerator,
@@ -84,31 +86,40 @@ async def test_spool_that_cannot_be_written_is_a_translated_error(
     assert response["status"] == "queued"
 
 
-async def test_snapshot_folder_that_cannot_be_written_answers_500_json(
+async def test_snapshot_folder_that_cannot_be_written_keeps_the_event(
     hass: HomeAssistant, hass_client: ClientSessionGenerator, camera: Any
 ) -> None:
-    """An event whose snapshot cannot be stored: 500 with a translated message, not stored."""
+    """An event whose picture cannot be stored is stored without it, and the user is told.
+
+    The event is not refused (a camera's own events have nobody to retry them): it carries
+    the reason in `snapshot_error`, a Repairs issue names the folder, and both go once the
+    folder can be written again.
+    """
     folder = Path(hass.config.path("cam_events", "snapshots", camera.entry_id))
     await hass.async_add_executor_job(replace_with_file, folder)
     client = await hass_client()
 
     response = await client.post(EVENTS, json={"type": "manual"})
-    assert response.status == 500
-    assert response.content_type == "application/json"
+    assert response.status == 201
     answer = await response.json()
-    assert answer == {
-        "code": "file_error",
-        "message": f"Could not write or read {folder}: File exists. "
-        "Check the disk and the folder's permissions",
+    assert answer["snapshot"] is None
+    assert answer["metadata"]["snapshot_error"] == "File exists"
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, "storage_snapshots")
+    assert issue is not None
+    assert issue.translation_placeholders == {
+        "path": hass.config.path("cam_events", "snapshots"),
+        "error": "File exists",
     }
-    with pytest.raises(HomeAssistantError) as caught:
-        await call(hass, "create_event", camera=CAMERA, type="manual")
-    assert caught.value.translation_key == "file_error"
+    created = await call(hass, "create_event", camera=CAMERA, type="manual")
+    assert created["snapshot"] is None
     page = await call(hass, "list_events", camera=CAMERA)
-    assert page["meta"]["total_count"] == 0
+    assert page["meta"]["total_count"] == 2
 
     await hass.async_add_executor_job(restore_folder, folder)
-    assert (await client.post(EVENTS, json={"type": "manual"})).status == 201
+    response = await client.post(EVENTS, json={"type": "manual"})
+    assert response.status == 201
+    assert (await response.json())["snapshot"] is not None
+    assert ir.async_get(hass).async_get_issue(DOMAIN, "storage_snapshots") is None
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 import logging
 from pathlib import Path
 import shutil
@@ -54,6 +55,7 @@ from .runtime import CameraRuntime
 from .services import async_setup_services
 from .settings import retention_settings
 from .snooze import async_setup_pauses
+from .storage_health import StorageArea, StorageHealth
 from .video.stream_worker import StreamState
 from .websocket_api import async_setup_websocket
 
@@ -61,6 +63,8 @@ _LOGGER = logging.getLogger(__name__)
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 RETENTION_INTERVAL = timedelta(hours=6)
+FLUSH_INTERVAL = timedelta(seconds=30)
+"""How often changes the disk refused are tried again when nothing else is written."""
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -84,6 +88,21 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         max_attempts=OUTBOX_MAX_ATTEMPTS,
     )
     await outbox.start()
+    recordings_dir = Path(
+        hass.config.media_dirs.get("local", hass.config.path("media")), "cam_events", "recordings"
+    )
+    storage = StorageHealth(
+        hass,
+        {
+            StorageArea.HISTORY: base_dir,
+            StorageArea.OUTBOX: base_dir,
+            StorageArea.SNAPSHOTS: base_dir / "snapshots",
+            StorageArea.CLIPS: recordings_dir,
+            StorageArea.SPOOL: base_dir / "spool",
+        },
+    )
+    store.on_health = partial(storage.report_threadsafe, StorageArea.HISTORY)
+    outbox_store.on_health = partial(storage.report_threadsafe, StorageArea.OUTBOX)
 
     @callback
     def result_recorded(event: EventRecord) -> None:
@@ -97,11 +116,19 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
         outbox=outbox,
         outbox_store=outbox_store,
         spool_dir=base_dir / "spool",
-        recordings_dir=Path(
-            hass.config.media_dirs.get("local", hass.config.path("media")),
-            "cam_events",
-            "recordings",
-        ),
+        recordings_dir=recordings_dir,
+        storage=storage,
+    )
+
+    async def flush_stores(_now: object = None) -> None:
+        # Changes the disk refused are written before the next write; this writes them when
+        # nothing else is written (space came back on a quiet day).
+        for kept in (store, outbox_store):
+            if kept.unsaved:
+                await hass.async_add_executor_job(kept.flush)
+
+    async_track_time_interval(
+        hass, flush_stores, FLUSH_INTERVAL, name=f"{DOMAIN} flush", cancel_on_shutdown=True
     )
 
     async def stop_outbox(_event: Event) -> None:

@@ -26,6 +26,7 @@ from .events.snapshots import read_snapshot, write_snapshot
 from .layout import layout_of
 from .links import event_links, link_lifetime
 from .signal import Signal
+from .storage_health import StorageArea, describe
 from .video.clip import ClipError
 
 if TYPE_CHECKING:
@@ -228,9 +229,17 @@ class CameraEvents:
         if jpeg is None:
             event.metadata.setdefault("snapshot_error", "no frame")
             return
-        await self.hass.async_add_executor_job(
-            write_snapshot, self.domain.base_dir / "snapshots", event.camera, event.id, jpeg
-        )
+        try:
+            await self.hass.async_add_executor_job(
+                write_snapshot, self.domain.base_dir / "snapshots", event.camera, event.id, jpeg
+            )
+        except OSError as err:
+            # The event goes on without its stored picture (the disk is full, read-only...):
+            # the user is told once, and the frame stays in memory for the handlers.
+            event.metadata["snapshot_error"] = describe(err)
+            self.domain.storage.async_report(StorageArea.SNAPSHOTS, err)
+            return
+        self.domain.storage.async_report(StorageArea.SNAPSHOTS, None)
         event.snapshot = SNAPSHOT_URL.format(event_id=event.id)
 
     @callback

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .events.store import EventStore
     from .profile_runtime import ProfileRuntime
     from .runtime import CameraRuntime
+    from .storage_health import StorageHealth
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,7 @@ class DomainData:
     recordings_dir: Path
     spool_dir: Path
     results: HandlerResults
+    storage: StorageHealth
     subscribers: list[Callable[[EventChange], None]] = field(default_factory=list)
 
 

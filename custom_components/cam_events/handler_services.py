@@ -8,6 +8,7 @@ the outbox delivers it. The answer says what happened: queued, skipped or suppre
 from __future__ import annotations
 
 import asyncio
+from contextlib import suppress
 from pathlib import Path
 import time
 from typing import Any
@@ -30,12 +31,13 @@ from .delivery.naming import DEFAULT_PRESET, PRESETS
 from .delivery.outbox import Job
 from .delivery.registry import BY_SERVICE
 from .delivery.request import CLIP_WAIT, Ask, Message, Plan, build_job, clip_waits, plan
-from .errors import raise_translated_error, unicode_text, validation_error
+from .errors import failure, raise_translated_error, unicode_text, validation_error
 from .events.model import Event, new_event_id
 from .lookups import camera_events
 from .profile_runtime import ProfileRuntime
 from .profiles import kind_of
 from .snooze import DATA_PAUSES
+from .storage_health import StorageArea, describe
 
 DEFAULT_SUBJECT = "{{ camera }}: {{ event.type }} event"
 DEFAULT_MESSAGE = (
@@ -157,13 +159,21 @@ async def _frames(camera: CameraEvents, event: Event, count: int, interval: floa
 def spool_files(folder: Path, job_id: str, items: list[tuple[str, bytes]]) -> list[str]:
     """Write a job's files to the spool, each under a temporary name first (blocking)."""
     folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for index, (suffix, data) in enumerate(items):
-        path = folder / f"{job_id}_{index:02d}{suffix}"
-        tmp = path.with_name(path.name + ".part")
-        tmp.write_bytes(data)
-        tmp.replace(path)
-        paths.append(str(path))
+    paths: list[str] = []
+    tmp: Path | None = None
+    try:
+        for index, (suffix, data) in enumerate(items):
+            path = folder / f"{job_id}_{index:02d}{suffix}"
+            tmp = path.with_name(path.name + ".part")
+            tmp.write_bytes(data)
+            tmp.replace(path)
+            paths.append(str(path))
+    except OSError:
+        # All the job's files or none (the disk is full): nothing half written stays.
+        for leftover in [*(Path(p) for p in paths), *([tmp] if tmp is not None else [])]:
+            with suppress(OSError):
+                leftover.unlink(missing_ok=True)
+        raise
     return paths
 
 
@@ -292,7 +302,14 @@ async def _enqueue(
         message=message,
     )
     job_id = new_event_id()
-    files = await hass.async_add_executor_job(spool_files, domain.spool_dir, job_id, items)
+    try:
+        files = await hass.async_add_executor_job(spool_files, domain.spool_dir, job_id, items)
+    except OSError as err:
+        domain.storage.async_report(StorageArea.SPOOL, err)
+        # A write's error names no file: name the folder, so the caller is told where.
+        raise failure("file_error", path=str(domain.spool_dir), error=describe(err)) from err
+    if items:
+        domain.storage.async_report(StorageArea.SPOOL, None)
     created = time.time()
     waits = clip_waits(payload, event.clip)
     job = Job(

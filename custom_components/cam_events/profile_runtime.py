@@ -155,7 +155,7 @@ class ProfileRuntime:
     async def _send(self, job: Job) -> str:
         contents = await self.hass.async_add_executor_job(_read_files, job.files)
         clip, note = await self._clip(job) if job.payload.get("clip_event") else (None, None)
-        request: Outgoing = outgoing(job.payload, contents, clip=clip, note=note)
+        request: Outgoing = outgoing(job.payload, contents, clip=clip, note=note, key=job.id)
         return await self.transport.deliver(self._host, self.profile, request)
 
     @callback

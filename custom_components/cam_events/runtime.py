@@ -16,6 +16,7 @@ from homeassistant.helpers.event import async_call_later
 from .const import (
     RING_MAX_BYTES,
 )
+from .data import DATA_DOMAIN
 from .layout import layout_of
 from .settings import (
     RecordingSettings,
@@ -26,6 +27,7 @@ from .settings import (
     worker_settings,
 )
 from .signal import Signal
+from .storage_health import StorageArea, is_disk_error
 from .video.clip import ClipInfo
 from .video.detector import MotionResult, ZoneResult
 from .video.errors import StreamError, StreamErrorCode
@@ -173,9 +175,13 @@ class CameraRuntime:
     def _async_clip_done(
         self, request: ClipRequest, info: ClipInfo | None, error: BaseException | None
     ) -> None:
+        storage = self.hass.data[DATA_DOMAIN].storage
         if error is not None or info is None:
             _LOGGER.warning("Clip %s of %s failed: %s", request.path, self.entry.title, error)
+            if error is not None and is_disk_error(error):
+                storage.async_report(StorageArea.CLIPS, error)
             return
+        storage.async_report(StorageArea.CLIPS, None)
         self._clip.fire(request, info)
 
     @callback

@@ -217,6 +217,22 @@ def test_subject_is_capped() -> None:
     assert message["Subject"] == "x" * smtp.SUBJECT_MAX
 
 
+def test_message_id_is_the_delivery_key_on_every_attempt() -> None:
+    """Every attempt of one delivery has one Message-ID, so a repeat is recognisable."""
+    profile = dataclasses.replace(_profile(SmtpServer()), port=25, recipients=("a@example.com",))
+    first = smtp.build_message(profile, subject="s", body="b", key="01JCAMEVENTSJOB00000000000")
+    again = smtp.build_message(profile, subject="s", body="b", key="01JCAMEVENTSJOB00000000000")
+    assert (
+        first["Message-ID"]
+        == again["Message-ID"]
+        == "<01JCAMEVENTSJOB00000000000@cam-events.local>"
+    )
+    # Without a key, or with one that could not be a Message-ID, each message gets its own.
+    plain = [smtp.build_message(profile, subject="s", body="b", key=k) for k in (None, "a>b")]
+    assert plain[0]["Message-ID"] != plain[1]["Message-ID"]
+    assert all(m["Message-ID"].endswith("@cam-events.local>") for m in plain)
+
+
 def test_attachment_names_and_types_are_sanitised() -> None:
     profile = dataclasses.replace(_profile(SmtpServer()), port=25)
     message = smtp.build_message(

@@ -96,6 +96,17 @@ async def test_post_without_image_has_no_image_part(
     assert json.loads(event.data) == payload
 
 
+async def test_delivery_key_is_sent_as_idempotency_key(
+    session: aiohttp.ClientSession, sink: HttpSink
+) -> None:
+    """Each attempt of one delivery carries its key; a heartbeat or a keyless push none."""
+    await http_push.push(session, profile_for(sink), make_payload(), key="01JKEY")
+    await http_push.push(session, profile_for(sink), make_payload())
+    keyed, keyless = await sink.wait_for(1), await sink.wait_for(2)
+    assert keyed.headers["Idempotency-Key"] == "01JKEY"
+    assert "Idempotency-Key" not in keyless.headers
+
+
 async def test_get_query_and_no_body(session: aiohttp.ClientSession, sink: HttpSink) -> None:
     payload = make_payload()
     profile = profile_for(sink, method="GET", path="/hook?token=abc")  # a stored string works

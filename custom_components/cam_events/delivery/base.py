@@ -84,6 +84,10 @@ class Outgoing:
     """Recipients of this message; None: the profile's own."""
     note: str | None = None
     """What the receiver should know (a clip left out and where it is); mail adds it."""
+    key: str | None = None
+    """The same on every attempt of one delivery (the job's id), so a receiver can drop a
+    repeat: an attempt whose answer was lost may have arrived. HTTP sends it as
+    ``Idempotency-Key``, mail as the Message-ID."""
 
 
 class Endpoint(TypedDict):

@@ -112,6 +112,7 @@ def build_message(
     to: Sequence[str] | None = None,
     attachments: Sequence[Attachment] = (),
     html: str | None = None,
+    key: str | None = None,
 ) -> EmailMessage:
     """Build a message from the profile's sender to `to` (default: the profile's recipients).
 
@@ -127,7 +128,12 @@ def build_message(
     message["To"] = ", ".join(recipients)
     message["Subject"] = _subject(subject)
     message["Date"] = formatdate(localtime=True)
-    message["Message-ID"] = make_msgid(domain=profile.local_hostname)
+    # One Message-ID for every attempt of a delivery: a repeat is recognisable as one.
+    message["Message-ID"] = (
+        f"<{key}@{profile.local_hostname}>"
+        if key is not None and key.isalnum()
+        else make_msgid(domain=profile.local_hostname)
+    )
     message.set_content(body, subtype="plain", charset="utf-8")
     if html is not None:
         message.add_alternative(html, subtype="html", charset="utf-8")
@@ -412,6 +418,7 @@ class SmtpTransport(Transport[SmtpProfile]):
             body=outgoing.body + (f"\n\n{note}" if note else ""),
             to=outgoing.to,
             attachments=attachments,
+            key=outgoing.key,
         )
         return await send_message(profile, message)
 

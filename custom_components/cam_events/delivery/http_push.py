@@ -161,10 +161,14 @@ async def _request(
     payload: dict[str, Any],
     image: bytes | None,
     filename: str,
+    key: str | None = None,
 ) -> str:
     url = profile._url()
+    headers = _auth_headers(profile)
+    if key is not None:
+        headers["Idempotency-Key"] = key
     options: dict[str, Any] = {
-        "headers": _auth_headers(profile),
+        "headers": headers,
         "timeout": aiohttp.ClientTimeout(total=profile.timeout),
         "allow_redirects": False,
         "ssl": profile.verify_tls or not profile.https,
@@ -209,12 +213,14 @@ async def push(
     image: bytes | None = None,
     *,
     filename: str = "snapshot.jpg",
+    key: str | None = None,
 ) -> str:
     """Send one event payload (and, with POST only, its JPEG); return e.g. ``"HTTP 200 OK"``.
 
+    ``key`` goes as the ``Idempotency-Key`` header: the same on every attempt of one delivery.
     Raise AuthenticationError, PermanentDeliveryError or DeliveryError (retry later).
     """
-    return await _request(session, profile, payload, image, filename)
+    return await _request(session, profile, payload, image, filename, key)
 
 
 async def heartbeat(
@@ -283,7 +289,7 @@ class HttpTransport(Transport[HttpProfile]):
         """Push the event, with the first image when there is one."""
         image = outgoing.files[0].data if outgoing.files else None
         session = host.http_session(profile.verify_tls)
-        return await push(session, profile, dict(outgoing.event or {}), image)
+        return await push(session, profile, dict(outgoing.event or {}), image, key=outgoing.key)
 
 
 TRANSPORT = HttpTransport()

@@ -234,35 +234,50 @@ class OutboxStore(SqliteStore):
     NAME = "outbox store"
     SCHEMA = _SCHEMA
     SCHEMA_VERSION = SCHEMA_VERSION
+    TABLE = "jobs"
+    COLUMNS = _FIELDS
 
     def add(self, job: Job) -> None:
-        """Store a new job; an existing id raises :class:`sqlite3.IntegrityError`."""
+        """Store a new job; an existing id raises :class:`sqlite3.IntegrityError`.
+
+        If the disk refuses it, the job is kept in memory until it takes it (see
+        :mod:`..events.sqlite`): the job is delivered all the same.
+        """
         row = _to_row(job)
+        sql = f"INSERT INTO jobs ({_COLUMNS}) VALUES ({_PLACEHOLDERS})"
         with self._lock:
-            self._db().execute(f"INSERT INTO jobs ({_COLUMNS}) VALUES ({_PLACEHOLDERS})", row)
+            self._write(job.id, row, lambda conn: conn.execute(sql, row))
 
     def update(self, job: Job) -> None:
-        """Save state, attempts, schedule, error, finish time and result; KeyError if missing."""
+        """Save state, attempts, schedule, error, finish time and result; KeyError if missing.
+
+        If the disk refuses it, the change is kept in memory until it takes it: a job sent
+        is not sent again because its new state could not be written at once.
+        """
+        row = _to_row(job)
+        sql = (
+            "UPDATE jobs SET state = ?, attempts = ?, next_attempt = ?, last_error = ?,"
+            " finished = ?, result = ? WHERE id = ?"
+        )
+        params = (
+            job.state,
+            job.attempts,
+            job.next_attempt,
+            job.last_error,
+            job.finished,
+            job.result,
+            job.id,
+        )
         with self._lock:
-            cursor = self._db().execute(
-                "UPDATE jobs SET state = ?, attempts = ?, next_attempt = ?, last_error = ?,"
-                " finished = ?, result = ? WHERE id = ?",
-                (
-                    job.state,
-                    job.attempts,
-                    job.next_attempt,
-                    job.last_error,
-                    job.finished,
-                    job.result,
-                    job.id,
-                ),
-            )
-        if cursor.rowcount == 0:
+            cursor = self._write(job.id, row, lambda conn: conn.execute(sql, params))
+        if cursor is not None and cursor.rowcount == 0:
             raise KeyError(job.id)
 
     def get(self, job_id: str) -> Job | None:
         """Return the job with this id, or None."""
         with self._lock:
+            if (kept := self._kept(job_id)) is not None:
+                return _from_row(kept)
             row = (
                 self._db()
                 .execute(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?", (job_id,))
@@ -310,6 +325,7 @@ class OutboxStore(SqliteStore):
             params.append(json.dumps(list(job_ids)))
         where = " AND ".join(clauses)
         with self._lock:
+            self._flush_locked()
             conn = self._db()
             with transaction(conn):
                 rows = conn.execute(
@@ -358,6 +374,7 @@ class OutboxStore(SqliteStore):
     def _delete(self, where: str, params: tuple[Any, ...]) -> list[Job]:
         """Delete the jobs matching ``where`` in one transaction; return them."""
         with self._lock:
+            self._flush_locked()  # kept changes first: what is deleted is what was meant
             conn = self._db()
             with transaction(conn):
                 rows = conn.execute(

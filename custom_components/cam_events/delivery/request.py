@@ -183,6 +183,7 @@ def outgoing(
     *,
     clip: tuple[str, bytes] | None = None,
     note: str | None = None,
+    key: str | None = None,
 ) -> Outgoing:
     """Return the request a transport receives from a stored job.
 
@@ -213,4 +214,5 @@ def outgoing(
         body=str(payload.get("body", "")),
         to=tuple(to) if to else None,
         note=note,
+        key=key,
     )

@@ -20,8 +20,12 @@ def write_snapshot(base: Path, camera: str, event_id: str, jpeg: bytes) -> Path:
     path = snapshot_path(base, camera, event_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part")
-    tmp.write_bytes(jpeg)
-    tmp.replace(path)
+    try:
+        tmp.write_bytes(jpeg)
+        tmp.replace(path)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # no half picture left behind (the disk was full)
+        raise
     return path
 
 

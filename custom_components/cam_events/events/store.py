@@ -14,7 +14,7 @@ Nothing here imports Home Assistant.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 import json
 from typing import Any, Final
@@ -69,13 +69,19 @@ class EventStore(SqliteStore):
     NAME = "event store"
     SCHEMA = _SCHEMA
     SCHEMA_VERSION = SCHEMA_VERSION
+    TABLE = "events"
+    COLUMNS = ROW_FIELDS
 
     def add(self, event: Event) -> None:
-        """Store a new event; an existing id raises :class:`sqlite3.IntegrityError`."""
+        """Store a new event; an existing id raises :class:`sqlite3.IntegrityError`.
+
+        If the disk refuses it, the event is kept in memory until it takes it (see
+        :mod:`.sqlite`); :meth:`get` finds it meanwhile.
+        """
+        row = event.to_row()
+        sql = f"INSERT INTO events ({_COLUMNS}) VALUES ({_PLACEHOLDERS})"
         with self._lock:
-            self._db().execute(
-                f"INSERT INTO events ({_COLUMNS}) VALUES ({_PLACEHOLDERS})", event.to_row()
-            )
+            self._write(event.id, row, lambda conn: conn.execute(sql, row))
 
     def add_many(self, events: Sequence[Event]) -> None:
         """Store new events in one transaction (all or none)."""
@@ -94,34 +100,54 @@ class EventStore(SqliteStore):
         memory while it lasts would otherwise write back the results it was created with over
         the ones recorded meanwhile. ``event.handlers`` is refreshed with the stored ones.
         """
-        row = event.to_row()
         with self._lock:
-            found = (
-                self._db()
-                .execute(
+            stored = self._current(event.id)
+            if stored is None:
+                raise KeyError(event.id)
+            row = (*event.to_row()[:8], stored[8])  # this event's fields, the stored results
+            self._write(
+                event.id,
+                row,
+                lambda conn: conn.execute(
                     'UPDATE events SET "end" = ?, metadata = ?, snapshot = ?, clip = ?'
-                    " WHERE id = ? RETURNING handlers",
+                    " WHERE id = ?",
                     (*row[4:8], event.id),
-                )
-                .fetchone()
+                ),
             )
-        if found is None:
-            raise KeyError(event.id)
-        event.handlers = Event.from_row((*row[:8], found[0])).handlers
+        event.handlers = Event.from_row(row).handlers
 
     def set_handlers(self, event_id: str, handlers: list[dict[str, Any]]) -> None:
         """Save an event's handler results, nothing else; KeyError if missing."""
         text = json.dumps(handlers, separators=(",", ":"))
         with self._lock:
-            cursor = self._db().execute(
-                "UPDATE events SET handlers = ? WHERE id = ?", (text, event_id)
+            stored = self._current(event_id)
+            if stored is None:
+                raise KeyError(event_id)
+            row = (*stored[:8], text)
+            self._write(
+                event_id,
+                row,
+                lambda conn: conn.execute(
+                    "UPDATE events SET handlers = ? WHERE id = ?", (text, event_id)
+                ),
             )
-        if cursor.rowcount == 0:
-            raise KeyError(event_id)
+
+    def _current(self, event_id: str) -> tuple[Any, ...] | None:
+        """Return the event's row as it stands: kept (newer, unwritten) or stored (locked)."""
+        if (kept := self._kept(event_id)) is not None:
+            return kept
+        row: tuple[Any, ...] | None = (
+            self._db()
+            .execute(f"SELECT {_COLUMNS} FROM events WHERE id = ?", (event_id,))
+            .fetchone()
+        )
+        return row
 
     def get(self, event_id: str) -> Event | None:
         """Return the event with this id, or None."""
         with self._lock:
+            if (kept := self._kept(event_id)) is not None:
+                return Event.from_row(kept)
             row = (
                 self._db()
                 .execute(f"SELECT {_COLUMNS} FROM events WHERE id = ?", (event_id,))
@@ -192,11 +218,15 @@ class EventStore(SqliteStore):
         """
         where = "start < ?" if camera is None else "camera = ? AND start < ?"
         params = (before,) if camera is None else (camera, before)
-        return self._delete(where, params)
+        return self._delete(
+            where,
+            params,
+            lambda event: event.start < before and camera in (None, event.camera),
+        )
 
     def delete_camera(self, camera: str) -> list[Event]:
         """Delete every event of a camera; return them."""
-        return self._delete("camera = ?", (camera,))
+        return self._delete("camera = ?", (camera,), lambda event: event.camera == camera)
 
     def clip_days(self, camera: str, utc_offset: float = 0.0) -> list[tuple[str, int]]:
         """Return the days (YYYY-MM-DD at `utc_offset` seconds) with clips, newest first."""
@@ -235,16 +265,27 @@ class EventStore(SqliteStore):
             )
         return total
 
-    def _delete(self, where: str, params: tuple[Any, ...]) -> list[Event]:
-        """Delete the events matching ``where`` in one transaction; return them."""
+    def _delete(
+        self, where: str, params: tuple[Any, ...], matches: Callable[[Event], bool]
+    ) -> list[Event]:
+        """Delete the events matching ``where`` (kept ones: ``matches``); return them."""
         with self._lock:
+            kept = self._delete_kept(matches)
             conn = self._db()
             with transaction(conn):
                 rows = conn.execute(
                     f"SELECT {_COLUMNS} FROM events WHERE {where} ORDER BY start, id", params
                 ).fetchall()
                 conn.execute(f"DELETE FROM events WHERE {where}", params)
-        return [Event.from_row(row) for row in rows]
+        ids = {event.id for event in kept}
+        return [*kept, *(event for row in rows if (event := Event.from_row(row)).id not in ids)]
+
+    def _delete_kept(self, matches: Callable[[Event], bool]) -> list[Event]:
+        """Drop the events kept in memory that match (with the lock held); return them."""
+        return [
+            Event.from_row(row)
+            for row in self._forget_kept(lambda row: matches(Event.from_row(row)))
+        ]
 
 
 def _where(
