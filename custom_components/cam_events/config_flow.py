@@ -68,6 +68,7 @@ from .profile_flow import (
     form_values,
     insecure_login,
     not_finite,
+    with_stored,
 )
 from .profiles import kind_of
 from .settings import DEFAULT_DETECTOR, detect_source, main_source
@@ -358,8 +359,7 @@ class CamEventsConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         placeholders = form_placeholders()
         if user_input is not None:
-            if not user_input.get(CONF_PASSWORD) and entry.data.get(CONF_PASSWORD):
-                user_input = {**user_input, CONF_PASSWORD: entry.data[CONF_PASSWORD]}
+            user_input = with_stored(kind, entry.data, user_input)
             data, errors, placeholders = await async_validate_profile(
                 hass=self.hass, kind=kind, user_input=user_input
             )

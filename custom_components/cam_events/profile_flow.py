@@ -126,14 +126,17 @@ FORMS: Mapping[str, tuple[tuple[str, Any, Any], ...]] = {
 }
 
 
-def _form(kind: str, *, with_name: bool, with_secret: bool) -> vol.Schema:
-    """Build a profile kind's form from ``FORMS``: defaults as given, nothing filled in."""
-    fields: dict[Any, Any] = {vol.Required(CONF_NAME): TEXT} if with_name else {}
+def _form(kind: str, *, reconfigure: bool) -> vol.Schema:
+    """Build a profile kind's form from ``FORMS``: defaults as given, nothing filled in.
+
+    The reconfigure form has no name, and every field is optional: one left out keeps its
+    stored value (``with_stored``), an optional one left empty is cleared, and an empty
+    password keeps the stored one.
+    """
+    fields: dict[Any, Any] = {} if reconfigure else {vol.Required(CONF_NAME): TEXT}
     for key, default, field in FORMS[kind]:
-        if default is OPTIONAL or (key == CONF_PASSWORD and not with_secret):
-            # Optional: shown empty or suggested; a password is never suggested, and empty
-            # keeps the stored one where there is one (reconfigure).
-            fields[vol.Optional(key)] = field
+        if default is OPTIONAL or reconfigure:
+            fields[vol.Optional(key)] = field  # shown empty, or suggested
         elif default is REQUIRED:
             fields[vol.Required(key)] = field
         else:
@@ -141,14 +144,31 @@ def _form(kind: str, *, with_name: bool, with_secret: bool) -> vol.Schema:
     return vol.Schema(fields)
 
 
-PROFILE_SCHEMAS: Mapping[str, vol.Schema] = {
-    kind: _form(kind, with_name=True, with_secret=True) for kind in FORMS
-}
+PROFILE_SCHEMAS: Mapping[str, vol.Schema] = {kind: _form(kind, reconfigure=False) for kind in FORMS}
 """The form that adds a profile of each kind (name first)."""
 RECONFIGURE_SCHEMAS: Mapping[str, vol.Schema] = {
-    kind: _form(kind, with_name=False, with_secret=False) for kind in FORMS
+    kind: _form(kind, reconfigure=True) for kind in FORMS
 }
 """The form that changes a profile of each kind (no name; the password may stay empty)."""
+
+
+def with_stored(
+    kind: str, stored: Mapping[str, Any], user_input: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Return a reconfigure form's input with what it left out taken from the stored profile.
+
+    Fields the profile always has (required, or with a default) keep their stored value when
+    left out; optional ones left out are cleared; an empty password keeps the stored one.
+    """
+    kept = {
+        key: stored[key]
+        for key, default, _field in FORMS[kind]
+        if key in stored and default is not OPTIONAL and key not in user_input
+    }
+    merged = {**kept, **user_input}
+    if not merged.get(CONF_PASSWORD) and stored.get(CONF_PASSWORD):
+        merged[CONF_PASSWORD] = stored[CONF_PASSWORD]
+    return merged
 
 
 def form_values(values: Mapping[str, Any]) -> dict[str, Any]:

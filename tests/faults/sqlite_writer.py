@@ -38,8 +38,8 @@ def _events(store: EventStore, run: str, fd: int) -> None:
         store.add(event)
         _log(fd, f"event {event.id} added")
         event.end = now + 1
-        event.handlers = [{"handler": "push_http", "status": "sent"}]
         store.update(event)
+        store.set_handlers(event.id, [{"handler": "push_http", "status": "sent"}])
         _log(fd, f"event {event.id} ended")
         index += 1
 
