@@ -365,6 +365,19 @@ def _raise_sites() -> list[tuple[str, str, str, set[str] | None]]:
                 given = keywords.get("translation_placeholders")
                 keys = set() if given is None else _keys_of(given, enclosing(node), module)
                 sites.append((section, key, where, keys))
+            elif (
+                name == "async_create_issue"
+                and isinstance(prefix := keywords.get("translation_key"), ast.JoinedStr)
+                and prefix.values
+                and isinstance(first := prefix.values[0], ast.Constant)
+            ):
+                # A key built from a constant prefix (one issue per storage area): every
+                # issue of that prefix gets the placeholders this one site supplies.
+                given = keywords.get("translation_placeholders")
+                keys = set() if given is None else _keys_of(given, enclosing(node), module)
+                for key in STRINGS["issues"]:
+                    if key.startswith(str(first.value)):
+                        sites.append(("issues", key, where, keys))
     return sites
 
 
